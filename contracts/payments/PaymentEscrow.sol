@@ -171,12 +171,12 @@ contract PaymentEscrow is IPaymentEscrow, EIP712, Pausable, ReentrancyGuardTrans
         if (amount == 0) revert EscrowZeroAmount();
         uint256 fromHeld = amount < p.held ? amount : p.held;
         uint256 fromMerchant = amount - fromHeld;
-        uint256 refundableReleased = p.released - p.refundedAfterRelease;
-        if (fromMerchant > refundableReleased) {
-            revert EscrowRefundExceedsCaptured(id, p.held + refundableReleased, amount);
-        }
         // 2. take it from held funds first, then from the merchant's balance
         if (fromMerchant > 0) {
+            uint256 refundableReleased = p.released - p.refundedAfterRelease;
+            if (fromMerchant > refundableReleased) {
+                revert EscrowRefundExceedsCaptured(id, p.held + refundableReleased, amount);
+            }
             uint256 merchantBalance = _balances[terms.token][terms.merchant];
             if (merchantBalance < fromMerchant) {
                 revert EscrowInsufficientMerchantBalance(terms.merchant, merchantBalance, fromMerchant);
@@ -574,7 +574,8 @@ contract PaymentEscrow is IPaymentEscrow, EIP712, Pausable, ReentrancyGuardTrans
                 terms.buyer, address(this), amount, 0, terms.preApprovalExpiry, id, funding
             );
         } else {
-            bytes memory buyerSignature = method == FundingMethod.Permit ? _permit(terms.buyer, token, amount, funding) : funding;
+            bytes memory buyerSignature =
+                method == FundingMethod.Permit ? _permit(terms.buyer, token, amount, funding) : funding;
             if (!byBuyer) _requireSignature(terms.buyer, id, buyerSignature);
             token.safeTransferFrom(terms.buyer, address(this), amount);
         }

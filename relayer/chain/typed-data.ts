@@ -132,3 +132,9 @@ export const erc3009FundingMessage = (terms: PaymentTerms, escrow: string, payme
   validBefore: terms.preApprovalExpiry,
   nonce: paymentId,
 });
+
+/** An ISO-3166-1 alpha-2 country code ("SG") as the registry's bytes2 ("0x5347"). */
+export function countryCode(iso: string): string {
+  if (!/^[A-Z]{2}$/.test(iso)) throw new Error(`not an ISO-3166-1 alpha-2 code: ${iso}`);
+  return "0x" + Buffer.from(iso, "ascii").toString("hex");
+}

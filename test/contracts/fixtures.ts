@@ -1,6 +1,6 @@
 // Shared deployment and signing helpers for the contract tests.
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { id, ZeroHash, type AbiCoder } from "ethers";
+import type { AbiCoder } from "ethers";
 
 import {
   erc3009FundingMessage,
@@ -15,14 +15,10 @@ import {
 } from "../../relayer/chain/typed-data.js";
 import type { KycRegistry, PaymentEscrow, SettlementToken } from "../../typechain-types/index.js";
 
-export const ROLES = {
-  ADMIN: ZeroHash,
-  OPERATOR: id("OPERATOR_ROLE"),
-  COMPLIANCE: id("COMPLIANCE_ROLE"),
-  ARBITER: id("ARBITER_ROLE"),
-  PAUSER: id("PAUSER_ROLE"),
-  ISSUER: id("ISSUER_ROLE"),
-};
+import { ROLE_IDS as ROLES } from "../../scripts/lib/roles.js";
+import { namedSigners } from "../../scripts/lib/signers.js";
+
+export { ROLES };
 
 export const TOKEN_NAME = "Settlement USD";
 export const ADMIN_DELAY = 3n * 24n * 3600n;
@@ -60,9 +56,11 @@ export interface System {
  * two KYC'd buyers (Enhanced) funded with 1,000,000 tokens each, and per-tier limits.
  */
 export async function deploySystem(ethers: HardhatEthers): Promise<System> {
-  const [admin, operator, compliance, arbiter, pauser, issuer, treasury, merchant, settlement, partner, buyer, buyer2, stranger] =
-    await ethers.getSigners();
-  if (!stranger) throw new Error("fixtures: not enough accounts");
+  const { admin, operator, compliance, arbiter, pauser, issuer, treasury, merchant, settlement, partner, buyer, buyer2, stranger } =
+    await namedSigners(ethers, [
+      "admin", "operator", "compliance", "arbiter", "pauser", "issuer", "treasury",
+      "merchant", "settlement", "partner", "buyer", "buyer2", "stranger",
+    ]);
   const chainId = (await ethers.provider.getNetwork()).chainId;
 
   const token = await ethers.deployContract("SettlementToken", [TOKEN_NAME, "SUSD", admin.address, ADMIN_DELAY]);

@@ -1,0 +1,81 @@
+// Seeds a local chain for trying the network by hand: a demo merchant (with settlement address and a partner),
+// a KYC'd demo buyer holding tokens, and KYC for both. Writes data/demo-credentials.json.
+//
+//   npm run seed:demo -- --network localhost     (after npm run deploy)
+import { mkdir, writeFile } from "node:fs/promises";
+
+import { network } from "hardhat";
+
+import { countryCode, KycTier } from "../relayer/chain/typed-data.js";
+import { deploymentPath, readDeployment } from "./lib/deployment.js";
+
+// Accounts of the development mnemonic of `hardhat node`: never fund them on a real chain.
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const DEMO_ACCOUNT_INDEX = { merchant: 7, settlement: 8, partner: 9, buyer: 10 } as const;
+
+const connection = await network.getOrCreate();
+const { ethers } = connection;
+const chainId = (await ethers.provider.getNetwork()).chainId;
+if (chainId !== 31337n) throw new Error("seed-demo only seeds the local development chain (31337)");
+
+const deployment = await readDeployment(deploymentPath(chainId));
+const signers = await ethers.getSigners();
+const byAddress = (address: string) => {
+  const signer = signers.find((s) => s.address.toLowerCase() === address.toLowerCase());
+  if (!signer) throw new Error(`the node has no unlocked account ${address}`);
+  return signer;
+};
+const admin = byAddress(deployment.roles.admin);
+const compliance = byAddress(deployment.roles.compliance);
+const issuer = byAddress(deployment.roles.issuer);
+const demo = Object.fromEntries(
+  Object.entries(DEMO_ACCOUNT_INDEX).map(([name, index]) => [
+    name,
+    ethers.HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`),
+  ]),
+) as Record<keyof typeof DEMO_ACCOUNT_INDEX, InstanceType<typeof ethers.HDNodeWallet>>;
+
+const token = await ethers.getContractAt("SettlementToken", deployment.contracts.SettlementToken.address);
+const kyc = await ethers.getContractAt("KycRegistry", deployment.contracts.KycRegistry.address);
+const escrow = await ethers.getContractAt("PaymentEscrow", deployment.contracts.PaymentEscrow.address);
+
+const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+const oneYear = now + 365n * 24n * 3600n;
+const reason = ethers.encodeBytes32String("demo-onboarding");
+await (
+  await kyc.connect(compliance).setRecords(
+    [demo.merchant.address, demo.settlement.address, demo.buyer.address],
+    [KycTier.Enhanced, KycTier.Enhanced, KycTier.Enhanced],
+    [countryCode("SG"), countryCode("SG"), countryCode("SG")],
+    [oneYear, oneYear, oneYear],
+    [ethers.id("dossier:demo-merchant"), ethers.id("dossier:demo-settlement"), ethers.id("dossier:demo-buyer")],
+    reason,
+  )
+).wait();
+const feeBps = 250;
+const partnerShareBps = 2_000;
+await (
+  await escrow.connect(admin).setMerchant(demo.merchant.address, {
+    settlementAddress: demo.settlement.address,
+    feeBps,
+    partnerShareBps,
+    active: true,
+    partner: demo.partner.address,
+  })
+).wait();
+const buyerFunds = 10_000n * 1_000_000n;
+await (await token.connect(issuer).mint(demo.buyer.address, buyerFunds, ethers.encodeBytes32String("demo-deposit-0001"))).wait();
+
+const credentials = {
+  rpcUrl: connection.networkConfig.type === "http" ? String(await connection.networkConfig.url.get()) : "in-process",
+  chainId: Number(chainId),
+  deploymentFile: deploymentPath(chainId),
+  contracts: Object.fromEntries(Object.entries(deployment.contracts).map(([name, c]) => [name, c.address])),
+  roles: deployment.roles,
+  merchant: { address: demo.merchant.address, settlementAddress: demo.settlement.address, partner: demo.partner.address, feeBps, partnerShareBps },
+  buyer: { address: demo.buyer.address, privateKey: demo.buyer.privateKey, balance: buyerFunds.toString() },
+  warning: "Development keys of the local hardhat node only; never fund them on a real network.",
+};
+await mkdir("data", { recursive: true });
+await writeFile("data/demo-credentials.json", JSON.stringify(credentials, null, 2) + "\n");
+console.log(`Seeded demo merchant ${demo.merchant.address} and buyer ${demo.buyer.address}; wrote data/demo-credentials.json`);
