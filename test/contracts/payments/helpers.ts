@@ -110,3 +110,37 @@ export async function ledger(sys: System): Promise<{ merchant: bigint; treasury:
     partner: await sys.escrow.balanceOf(t, sys.partner.address),
   };
 }
+
+export interface Released {
+  gross: bigint;
+  fee: bigint;
+  partnerFee: bigint;
+  net: bigint;
+}
+
+/** The PaymentReleased events of a mined transaction. */
+export async function releasedEvents(sys: System, tx: Promise<{ wait(): Promise<unknown> }>): Promise<Released[]> {
+  const receipt = (await (await tx).wait()) as { logs: Array<{ topics: readonly string[]; data: string }> };
+  const events: Released[] = [];
+  for (const log of receipt.logs) {
+    const parsed = sys.escrow.interface.parseLog(log);
+    if (parsed?.name === "PaymentReleased") {
+      const [, gross, fee, partnerFee, net] = parsed.args as unknown as [string, bigint, bigint, bigint, bigint];
+      events.push({ gross, fee, partnerFee, net });
+    }
+  }
+  return events;
+}
+
+/** Field-wise sum of release events. */
+export function sumReleased(events: Released[]): Released {
+  return events.reduce(
+    (acc, e) => ({
+      gross: acc.gross + e.gross,
+      fee: acc.fee + e.fee,
+      partnerFee: acc.partnerFee + e.partnerFee,
+      net: acc.net + e.net,
+    }),
+    { gross: 0n, fee: 0n, partnerFee: 0n, net: 0n },
+  );
+}

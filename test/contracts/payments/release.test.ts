@@ -3,7 +3,7 @@ import { network } from "hardhat";
 
 import { PaymentStatus, type PaymentTerms } from "../../../relayer/chain/typed-data.js";
 import { authorizeAndCapture, authorizeErc3009, DAY, deploySystem, makeTerms, UNIT, type System } from "../fixtures.js";
-import { feeSplit, latest, ledger, signReceipt, statusBits } from "./helpers.js";
+import { feeSplit, latest, ledger, releasedEvents, signReceipt, statusBits } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.getOrCreate();
 const system = () => deploySystem(ethers);
@@ -14,18 +14,6 @@ async function captured() {
   const id = await authorizeAndCapture(sys, terms);
   const heldSince = (await sys.escrow.paymentState(id)).heldSince;
   return { sys, terms, id, releasableAt: heldSince + terms.confirmationWindow };
-}
-
-async function releasedEvent(sys: System, tx: Promise<{ wait(): Promise<unknown> }>) {
-  const receipt = (await (await tx).wait()) as { logs: Array<{ topics: readonly string[]; data: string }> };
-  for (const log of receipt.logs) {
-    const parsed = sys.escrow.interface.parseLog(log);
-    if (parsed?.name === "PaymentReleased") {
-      const [, gross, fee, partnerFee, net] = parsed.args as unknown as [string, bigint, bigint, bigint, bigint];
-      return { gross, fee, partnerFee, net };
-    }
-  }
-  throw new Error("no PaymentReleased event");
 }
 
 async function expectCredited(sys: System, terms: PaymentTerms, gross: bigint) {
@@ -64,7 +52,8 @@ describe("PaymentEscrow release", () => {
     const terms = await makeTerms(sys, { amount: 123_456_789n });
     await authorizeAndCapture(sys, terms);
     await networkHelpers.time.increase(terms.confirmationWindow);
-    const event = await releasedEvent(sys, sys.escrow.connect(sys.stranger).release(terms));
+    const [event] = await releasedEvents(sys, sys.escrow.connect(sys.stranger).release(terms));
+    if (!event) throw new Error("no PaymentReleased event");
     expect(event.fee + event.net).to.equal(event.gross);
     expect(event.gross).to.equal(terms.amount);
     expect(event).to.deep.equal({ gross: terms.amount, ...feeSplit(terms, terms.amount) });
