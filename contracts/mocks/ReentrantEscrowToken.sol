@@ -16,7 +16,7 @@ contract ReentrantEscrowToken is ERC20 {
 
     event ReentryAttempted(bool blocked, bytes returnData);
 
-    address public target;
+    address public reentryTarget;
     bytes public attackCall;
     /// The hook the next callback fires on; reset after one attempt, so the callback runs once.
     Hook public armedOn;
@@ -36,7 +36,7 @@ contract ReentrantEscrowToken is ERC20 {
 
     /// @notice On the next `on` call, `target.call(data)` runs before the balances move.
     function arm(address target_, Hook on, bytes calldata data) external {
-        target = target_;
+        reentryTarget = target_;
         armedOn = on;
         attackCall = data;
     }
@@ -55,7 +55,7 @@ contract ReentrantEscrowToken is ERC20 {
         if (armedOn != hook) return;
         armedOn = Hook.None;
         ++attempts;
-        (bool ok, bytes memory returnData) = target.call(attackCall);
+        (bool ok, bytes memory returnData) = reentryTarget.call(attackCall);
         lastReentryBlocked = !ok;
         lastReentryReturnData = returnData;
         emit ReentryAttempted(!ok, returnData);

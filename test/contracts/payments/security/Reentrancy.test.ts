@@ -69,7 +69,7 @@ interface Entry {
   prepare: (c: Ctx, q: PaymentTerms) => Promise<void>;
   run: (c: Ctx, q: PaymentTerms) => Promise<unknown>;
   /** The entry point's own effect, checked after the blocked reentry. */
-  check: (c: Ctx, q: PaymentTerms) => Promise<void>;
+  check: (c: Ctx, q: PaymentTerms) => Promise<unknown>;
 }
 
 const statusOf = async (c: Ctx, q: PaymentTerms) => (await c.sys.escrow.paymentState(await c.sys.escrow.paymentId(q))).status;
