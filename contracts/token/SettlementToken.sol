@@ -186,4 +186,10 @@ contract SettlementToken is ISettlementToken, ERC20Permit, ERC20Pausable, Access
         if (_blocklisted[spender]) revert TokenAccountBlocklisted(spender);
         super._approve(owner, spender, value, emitEvent);
     }
+
+    /// @dev A blocklisted spender cannot use an allowance either (an unlimited one skips {_approve}).
+    function _spendAllowance(address owner, address spender, uint256 value) internal override {
+        if (_blocklisted[spender]) revert TokenAccountBlocklisted(spender);
+        super._spendAllowance(owner, spender, value);
+    }
 }
