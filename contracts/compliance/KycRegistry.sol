@@ -94,7 +94,7 @@ contract KycRegistry is IKycRegistry, AccessControlDefaultAdminRules {
     /// @inheritdoc IKycRegistry
     function isEligible(address account, KycTier required) external view returns (bool) {
         KycRecord storage record = _records[account];
-        return record.tier >= required && required != KycTier.None && !record.frozen
+        return record.tier >= required && record.tier != KycTier.None && !record.frozen
             && record.expiresAt > block.timestamp && !_blockedJurisdictions[record.country];
     }
 
