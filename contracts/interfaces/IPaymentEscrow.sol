@@ -212,7 +212,7 @@ interface IPaymentEscrow {
         returns (bytes32 paymentId);
 
     /// @notice Captures `amount` (at most what is still capturable) for the merchant. Operator; before the
-    /// authorization expiry; the merchant must not be frozen. Not while paused.
+    /// authorization expiry; neither buyer nor merchant may be frozen. Not while paused.
     function capture(PaymentTerms calldata terms, uint256 amount) external;
 
     /// @notice {authorize} and {capture} of the full amount in one call. Operator or buyer. Not while paused.

@@ -483,7 +483,8 @@ contract PaymentEscrow is IPaymentEscrow, EIP712, Pausable, ReentrancyGuardTrans
         if (amount == 0) revert EscrowZeroAmount();
         uint96 capturable = p.capturable;
         if (amount > capturable) revert EscrowCaptureExceedsAuthorization(id, capturable, amount);
-        // 2. the merchant is not frozen
+        // 2. neither party is frozen (a frozen buyer cannot pay; it can still reclaim)
+        _kyc.requireNotFrozen(terms.buyer);
         _kyc.requireNotFrozen(terms.merchant);
         // 3. move it from capturable to held; the confirmation window restarts
         unchecked {
