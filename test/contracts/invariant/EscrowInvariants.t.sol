@@ -9,6 +9,8 @@ import {EscrowDeployment} from "../utils/EscrowDeployment.sol";
 import {Actors, EscrowHandler} from "./EscrowHandler.t.sol";
 
 /// @notice System invariants of the escrow under random lifecycles of many payments (see {EscrowHandler}).
+/// @dev To run this file alone, name the handler's file too (EDR needs its artifact, built only for root files):
+/// `npx hardhat test solidity test/contracts/invariant/EscrowInvariants.t.sol test/contracts/invariant/EscrowHandler.t.sol`.
 contract EscrowInvariantTest is Test, EscrowDeployment {
     EscrowHandler private handler;
 
