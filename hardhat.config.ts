@@ -11,6 +11,10 @@ const SOLC_VERSION: string = require("solc/package.json").version;
 const SOLC_PATH = require.resolve("solc/soljson.js");
 const EVM_VERSION = "osaka";
 
+const FUZZ_SEED = "0x5e771e";
+// DEEP=1 selects the deep Solidity test profile (an explicit --test-profile still wins).
+if (process.env.DEEP === "1") process.env.HARDHAT_TEST_PROFILE ??= "deep";
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, hardhatViem],
   solidity: {
@@ -29,6 +33,23 @@ export default defineConfig({
           evmVersion: EVM_VERSION,
           optimizer: { enabled: true, runs: 200 },
           viaIR: true,
+        },
+      },
+    },
+  },
+  // Solidity fuzz and invariant campaigns, both with a fixed seed (the invariant campaigns use it too).
+  // `default` is the short CI campaign; `deep` is the long one:
+  // `hardhat test solidity --test-profile deep` (or HARDHAT_TEST_PROFILE=deep, or DEEP=1).
+  test: {
+    solidity: {
+      profiles: {
+        default: {
+          fuzz: { runs: 256, seed: FUZZ_SEED },
+          invariant: { runs: 32, depth: 50 },
+        },
+        deep: {
+          fuzz: { runs: 10_000, seed: FUZZ_SEED },
+          invariant: { runs: 256, depth: 128 },
         },
       },
     },
