@@ -67,6 +67,16 @@ describe("PaymentEscrow disputes", () => {
         .withArgs(id, deadline);
     });
 
+    it("reverts with EscrowNothingHeld when the captured part was released and only capturable funds remain", async () => {
+      const { sys, terms, id } = await captured(40n * UNIT);
+      await sys.escrow.connect(sys.buyer).confirmReceipt(terms, 0n, "0x");
+      const state = await sys.escrow.paymentState(id);
+      expect([state.status, state.held, state.capturable]).to.deep.equal([BigInt(PaymentStatus.Captured), 0n, 60n * UNIT]);
+      await expect(sys.escrow.connect(sys.buyer).openDispute(terms, REASON, "0x"))
+        .to.be.revertedWithCustomError(sys.escrow, "EscrowNothingHeld")
+        .withArgs(id);
+    });
+
     it("reverts with EscrowDisputeAlreadyUsed for a second dispute after a resolution", async () => {
       const { sys, terms, id } = await disputed(40n * UNIT);
       await sys.escrow.connect(sys.arbiter).resolveDispute(terms, 10n * UNIT);
