@@ -1,0 +1,126 @@
+// Follows submitted transactions to CONFIRMATIONS blocks, checking the receipts of every hash a transaction
+// was ever signed with (replacements included), detecting reorgs by block hash, and settling the operations it
+// carried: per item for batches (BatchItemFailed), as a whole otherwise, with reverts classified by their error.
+import type { Interface, JsonRpcProvider, TransactionReceipt } from "ethers";
+
+import type { Database } from "../persistence/database.js";
+import { chainTransactions, operations, type ChainTxRow, type OperationRow } from "../persistence/chain-store.js";
+import { classifyRevert, type Outcome } from "./revert-reasons.js";
+import { decodeRevert, escrowInterface } from "./escrow-calls.js";
+
+export interface SettledOperation {
+  operation: OperationRow;
+  outcome: Outcome;
+  txHash: string;
+  blockNumber: number;
+}
+
+/** Applies settled operations to the domain (intent state, events), in the same database transaction. */
+export type SettlementHandler = (settled: SettledOperation[]) => Promise<void>;
+
+export class Confirmer {
+  constructor(
+    private readonly db: Database,
+    private readonly provider: JsonRpcProvider,
+    private readonly signer: string,
+    private readonly confirmations: number,
+    private readonly onSettled: SettlementHandler,
+    private readonly errorInterfaces: Interface[] = [],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** One round over every transaction in flight. Returns how many changed state. */
+  async tick(): Promise<number> {
+    const inFlight = await this.db.read((sql) => chainTransactions.inStatus(sql, this.signer, ["submitted", "mined"]));
+    if (inFlight.length === 0) return 0;
+    const head = await this.provider.getBlockNumber();
+    let changed = 0;
+    for (const tx of inFlight) changed += await this.#follow(tx, head);
+    return changed;
+  }
+
+  async #follow(tx: ChainTxRow, head: number): Promise<number> {
+    const receipt = await this.#receipt(tx);
+    if (!receipt) {
+      if (tx.status === "mined") {
+        // Its block was reorged away: back to waiting (the submitter rebroadcasts or re-prices it).
+        await this.db.transaction((sql) => chainTransactions.markUnmined(sql, tx.id, this.now()));
+        return 1;
+      }
+      return 0;
+    }
+    if (tx.status === "submitted" || tx.blockHash !== receipt.blockHash) {
+      await this.db.transaction((sql) =>
+        chainTransactions.markMined(
+          sql,
+          tx.id,
+          { hash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, status: receipt.status ?? 0 },
+          this.now(),
+        ),
+      );
+    }
+    if (head - receipt.blockNumber + 1 < this.confirmations) return tx.status === "submitted" ? 1 : 0;
+    const canonical = await this.provider.getBlock(receipt.blockNumber);
+    if (canonical?.hash !== receipt.blockHash) return 0; // a reorg in progress: look again next round
+    const settled = await this.#outcomes(tx, receipt);
+    await this.db.transaction(async (sql) => {
+      chainTransactions.markConfirmed(sql, tx.id, this.now());
+      for (const s of settled) operations.settle(sql, s.operation.id, s.outcome, this.now());
+      await this.onSettled(settled);
+    });
+    return 1;
+  }
+
+  /** The receipt of whichever signed version of `tx` was mined, if any. */
+  async #receipt(tx: ChainTxRow): Promise<TransactionReceipt | null> {
+    for (const hash of [...tx.hashes].reverse()) {
+      const receipt = await this.provider.getTransactionReceipt(hash);
+      if (receipt) return receipt;
+    }
+    return null;
+  }
+
+  async #outcomes(tx: ChainTxRow, receipt: TransactionReceipt): Promise<SettledOperation[]> {
+    const ops = await this.db.read((sql) => operations.ofTransaction(sql, tx.id));
+    const settle = (operation: OperationRow, outcome: Outcome): SettledOperation => ({
+      operation,
+      outcome,
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+    });
+    if (receipt.status !== 1) {
+      const outcome = classifyRevert(await this.#revertData(tx, receipt), this.errorInterfaces);
+      return ops.map((op) => settle(op, outcome));
+    }
+    // Batches report failed items as BatchItemFailed(index, paymentId, reason); every other item succeeded.
+    const failedItems = new Map<number, Outcome>();
+    for (const log of receipt.logs) {
+      const parsed = safeParseLog(log.topics as string[], log.data);
+      if (parsed?.name === "BatchItemFailed") {
+        failedItems.set(Number(parsed.args[0]), classifyRevert(String(parsed.args[2]), this.errorInterfaces));
+      }
+    }
+    return ops.map((op, index) => settle(op, failedItems.get(index) ?? { ok: true }));
+  }
+
+  /** Replays the reverted call at its block to read the revert data (receipts do not carry it). */
+  async #revertData(tx: ChainTxRow, receipt: TransactionReceipt): Promise<string | undefined> {
+    try {
+      await this.provider.call({ from: this.signer, to: tx.to, data: tx.data, blockTag: receipt.blockNumber - 1 });
+      return undefined;
+    } catch (error) {
+      const data = (error as { data?: string }).data;
+      return typeof data === "string" ? data : undefined;
+    }
+  }
+}
+
+function safeParseLog(topics: string[], data: string) {
+  try {
+    return escrowInterface.parseLog({ topics, data });
+  } catch {
+    return null;
+  }
+}
+
+export { decodeRevert };

@@ -1,0 +1,76 @@
+// Calldata for the escrow operations the relayer submits, single or batched. Pure: no I/O.
+import { Interface, type Result } from "ethers";
+
+import { PaymentEscrow__factory } from "../../typechain-types/index.js";
+import type { FundingMethod, PaymentTerms } from "./typed-data.js";
+
+export const escrowInterface: Interface = PaymentEscrow__factory.createInterface() as unknown as Interface;
+
+export type EscrowCall =
+  | { kind: "authorize" | "charge"; terms: PaymentTerms; method: FundingMethod; funding: string }
+  | { kind: "capture" | "refund"; terms: PaymentTerms; amount: bigint }
+  | { kind: "void" | "release"; terms: PaymentTerms };
+
+/** Kinds the escrow has a batch entry point for, where each item succeeds or fails on its own. */
+export const BATCHABLE = new Set<EscrowCall["kind"]>(["authorize", "capture", "release"]);
+
+/** Calldata for one call, or for a batch of calls of one batchable kind. */
+export function encodeCalls(calls: EscrowCall[]): string {
+  const [first] = calls;
+  if (!first) throw new Error("no calls to encode");
+  if (calls.length === 1) return encodeOne(first);
+  if (!BATCHABLE.has(first.kind) || calls.some((c) => c.kind !== first.kind)) {
+    throw new Error(`calls of kind ${first.kind} cannot be batched together`);
+  }
+  switch (first.kind) {
+    case "authorize":
+      return escrowInterface.encodeFunctionData("authorizeMany", [
+        calls.map((c) => {
+          const a = c as { terms: PaymentTerms; method: FundingMethod; funding: string };
+          return { terms: a.terms, method: a.method, funding: a.funding };
+        }),
+      ]);
+    case "capture":
+      return escrowInterface.encodeFunctionData("captureMany", [
+        calls.map((c) => {
+          const a = c as { terms: PaymentTerms; amount: bigint };
+          return { terms: a.terms, amount: a.amount };
+        }),
+      ]);
+    default:
+      return escrowInterface.encodeFunctionData("releaseMany", [calls.map((c) => c.terms)]);
+  }
+}
+
+function encodeOne(call: EscrowCall): string {
+  switch (call.kind) {
+    case "authorize":
+    case "charge":
+      return escrowInterface.encodeFunctionData(call.kind, [call.terms, call.method, call.funding]);
+    case "capture":
+    case "refund":
+      return escrowInterface.encodeFunctionData(call.kind, [call.terms, call.amount]);
+    case "void":
+    case "release":
+      return escrowInterface.encodeFunctionData(call.kind, [call.terms]);
+  }
+}
+
+export interface DecodedError {
+  name: string;
+  args: Result | unknown[];
+}
+
+/** Decodes revert data from the escrow, or from the registry and token it calls (their errors bubble up). */
+export function decodeRevert(data: string | undefined | null, extra: Interface[] = []): DecodedError | undefined {
+  if (!data || data === "0x") return undefined;
+  for (const iface of [escrowInterface, ...extra]) {
+    try {
+      const parsed = iface.parseError(data);
+      if (parsed) return { name: parsed.name, args: parsed.args };
+    } catch {
+      // not this contract's error
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,167 @@
+// The one writer per signer key. Exactly once, whatever crashes:
+//   1. the nonce is allocated and stored (with the operations it carries) before anything is signed;
+//   2. the signed raw transaction is stored before it is broadcast;
+//   3. on restart, stored raw bytes are broadcast again, never a new transaction for the same operations;
+//   4. a transaction stuck in the mempool is replaced at the same nonce with fees raised by >= 10%, every hash kept.
+import { keccak256, type JsonRpcProvider, type Wallet } from "ethers";
+
+import type { Database } from "../persistence/database.js";
+import { chainTransactions, operations, type ChainTxRow } from "../persistence/chain-store.js";
+import { BATCHABLE, encodeCalls, type EscrowCall } from "./escrow-calls.js";
+import { deserializeCall } from "./operation-codec.js";
+
+export interface SubmitterOptions {
+  /** Most operations one batch transaction carries (Osaka caps a transaction at 2^24 gas). */
+  batchSize: number;
+  /** A submitted transaction not mined after this long is re-priced. */
+  repriceAfterMs: number;
+  /** Fee increase of a replacement, in percent (nodes require at least 10). */
+  feeBumpPercent: number;
+  /** Gas used when an estimate is impossible (the transaction will revert; the confirmer classifies it). */
+  fallbackGasLimit: bigint;
+}
+
+export const DEFAULT_SUBMITTER_OPTIONS: SubmitterOptions = {
+  batchSize: 100,
+  repriceAfterMs: 30_000,
+  feeBumpPercent: 20,
+  fallbackGasLimit: 2_000_000n,
+};
+
+/** Called at named points so crash tests can kill the process exactly there. */
+export type Failpoint = (name: "after_nonce_allocation" | "after_raw_persisted" | "after_broadcast") => void;
+
+export class Submitter {
+  readonly #options: SubmitterOptions;
+
+  constructor(
+    private readonly db: Database,
+    private readonly provider: JsonRpcProvider,
+    private readonly wallet: Wallet,
+    private readonly escrow: string,
+    options: Partial<SubmitterOptions> = {},
+    private readonly failpoint: Failpoint = () => {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#options = { ...DEFAULT_SUBMITTER_OPTIONS, ...options };
+  }
+
+  get signer(): string {
+    return this.wallet.address;
+  }
+
+  /** One round: finish what a crash interrupted, re-price what is stuck, then send new work. Returns work done. */
+  async tick(): Promise<number> {
+    let done = await this.#resumeUnsent();
+    done += await this.#repriceStuck();
+    done += await this.#sendPending();
+    return done;
+  }
+
+  /** Allocated-but-unsigned rows are signed now; signed-but-unsent rows are broadcast as stored. */
+  async #resumeUnsent(): Promise<number> {
+    const rows = await this.db.read((sql) => chainTransactions.inStatus(sql, this.signer, ["allocated", "signed"]));
+    for (const row of rows) {
+      if (row.status === "allocated") await this.#signAndStore(row, null);
+      await this.#broadcast((await this.db.read((sql) => chainTransactions.get(sql, row.id)))!);
+    }
+    return rows.length;
+  }
+
+  async #repriceStuck(): Promise<number> {
+    const cutoff = this.now() - this.#options.repriceAfterMs;
+    const stuck = await this.db.read((sql) =>
+      chainTransactions.inStatus(sql, this.signer, ["submitted"]).filter((tx) => (tx.submittedAt ?? 0) < cutoff),
+    );
+    for (const tx of stuck) {
+      const bump = (v: bigint) => v + (v * BigInt(this.#options.feeBumpPercent) + 99n) / 100n;
+      const fees = await this.provider.getFeeData();
+      const maxPriorityFeePerGas = max(bump(tx.maxPriorityFeePerGas ?? 0n), fees.maxPriorityFeePerGas ?? 0n);
+      const maxFeePerGas = max(bump(tx.maxFeePerGas ?? 0n), (fees.maxFeePerGas ?? 0n) + maxPriorityFeePerGas);
+      await this.#signAndStore(tx, { maxFeePerGas, maxPriorityFeePerGas });
+      await this.db.transaction((sql) => chainTransactions.touchSubmitted(sql, tx.id, this.now()));
+      await this.#broadcast((await this.db.read((sql) => chainTransactions.get(sql, tx.id)))!);
+    }
+    return stuck.length;
+  }
+
+  async #sendPending(): Promise<number> {
+    const ops = await this.db.read((sql) => {
+      const kind = operations.oldestPendingKind(sql);
+      if (!kind) return [];
+      return operations.pending(sql, [kind], BATCHABLE.has(kind as EscrowCall["kind"]) ? this.#options.batchSize : 1);
+    });
+    if (ops.length === 0) return 0;
+    const calls = ops.map((op) => deserializeCall(op.kind, op.payload));
+    const data = encodeCalls(calls);
+    const chainNonce = await this.provider.getTransactionCount(this.signer, "latest");
+    // 1. nonce and operations recorded together, before signing
+    const tx = await this.db.transaction((sql) => {
+      const allocated = chainTransactions.allocate(sql, { signer: this.signer, to: this.escrow, data, chainNonce }, this.now());
+      operations.assign(
+        sql,
+        ops.map((op) => op.id),
+        allocated.id,
+        this.now(),
+      );
+      return allocated;
+    });
+    this.failpoint("after_nonce_allocation");
+    await this.#signAndStore(tx, null);
+    await this.#broadcast((await this.db.read((sql) => chainTransactions.get(sql, tx.id)))!);
+    return ops.length;
+  }
+
+  /** Signs `tx` (first time, or a replacement with `fees`) and stores the raw bytes and hash. */
+  async #signAndStore(tx: ChainTxRow, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null): Promise<void> {
+    const gasLimit = tx.gasLimit ?? (await this.#estimateGas(tx));
+    let feeFields = fees;
+    if (!feeFields) {
+      const data = await this.provider.getFeeData();
+      const maxPriorityFeePerGas = data.maxPriorityFeePerGas ?? 1_000_000_000n;
+      feeFields = { maxPriorityFeePerGas, maxFeePerGas: (data.maxFeePerGas ?? 0n) + maxPriorityFeePerGas };
+    }
+    const { chainId } = await this.provider.getNetwork();
+    const raw = await this.wallet.signTransaction({
+      type: 2,
+      chainId,
+      nonce: tx.nonce,
+      to: tx.to,
+      data: tx.data,
+      value: 0n,
+      gasLimit,
+      ...feeFields,
+    });
+    const hash = keccak256(raw);
+    await this.db.transaction((sql) =>
+      chainTransactions.recordSigned(sql, tx.id, { raw, hash, gasLimit, ...feeFields }, this.now()),
+    );
+    this.failpoint("after_raw_persisted");
+  }
+
+  async #estimateGas(tx: ChainTxRow): Promise<bigint> {
+    try {
+      const estimate = await this.provider.estimateGas({ from: this.signer, to: tx.to, data: tx.data });
+      return (estimate * 125n) / 100n + 10_000n;
+    } catch {
+      // It would revert: send it anyway so the nonce is used and the confirmer records why it failed.
+      return this.#options.fallbackGasLimit;
+    }
+  }
+
+  /** Broadcasts the stored raw bytes. "Already known" and "nonce too low" mean it (or a twin) is out there. */
+  async #broadcast(tx: ChainTxRow): Promise<void> {
+    if (!tx.raw) throw new Error(`chain transaction ${tx.id} has no signed bytes to broadcast`);
+    try {
+      await this.provider.send("eth_sendRawTransaction", [tx.raw]);
+    } catch (error) {
+      const message = String((error as Error).message ?? error).toLowerCase();
+      const benign = ["already known", "known transaction", "nonce too low", "already imported", "replacement transaction underpriced"];
+      if (!benign.some((text) => message.includes(text))) throw error;
+    }
+    this.failpoint("after_broadcast");
+    await this.db.transaction((sql) => chainTransactions.markSubmitted(sql, tx.id, this.now()));
+  }
+}
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b);

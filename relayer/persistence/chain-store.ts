@@ -1,0 +1,251 @@
+// Operations (the outbox) and chain transactions: the rows the submitter and confirmer drive.
+import type { Sql } from "./database.js";
+
+export type OperationStatus = "pending" | "assigned" | "succeeded" | "failed";
+export type ChainTxStatus = "allocated" | "signed" | "submitted" | "mined" | "confirmed" | "failed";
+
+export interface OperationRow {
+  id: number;
+  kind: string;
+  intentId: string | null;
+  payload: string;
+  status: OperationStatus;
+  txId: number | null;
+}
+
+export interface ChainTxRow {
+  id: number;
+  signer: string;
+  nonce: number;
+  status: ChainTxStatus;
+  to: string;
+  data: string;
+  gasLimit: bigint | null;
+  maxFeePerGas: bigint | null;
+  maxPriorityFeePerGas: bigint | null;
+  raw: string | null;
+  hashes: string[];
+  minedHash: string | null;
+  blockNumber: number | null;
+  blockHash: string | null;
+  receiptStatus: number | null;
+  submittedAt: number | null;
+}
+
+interface ChainTxRecord {
+  id: number;
+  signer: string;
+  nonce: number;
+  status: ChainTxStatus;
+  to_address: string;
+  data: string;
+  gas_limit: string | null;
+  max_fee_per_gas: string | null;
+  max_priority_fee_per_gas: string | null;
+  raw: string | null;
+  hashes: string;
+  mined_hash: string | null;
+  block_number: number | null;
+  block_hash: string | null;
+  receipt_status: number | null;
+  submitted_at: number | null;
+}
+
+const big = (v: string | null) => (v === null ? null : BigInt(v));
+
+function toChainTx(r: ChainTxRecord): ChainTxRow {
+  return {
+    id: r.id,
+    signer: r.signer,
+    nonce: r.nonce,
+    status: r.status,
+    to: r.to_address,
+    data: r.data,
+    gasLimit: big(r.gas_limit),
+    maxFeePerGas: big(r.max_fee_per_gas),
+    maxPriorityFeePerGas: big(r.max_priority_fee_per_gas),
+    raw: r.raw,
+    hashes: JSON.parse(r.hashes) as string[],
+    minedHash: r.mined_hash,
+    blockNumber: r.block_number,
+    blockHash: r.block_hash,
+    receiptStatus: r.receipt_status,
+    submittedAt: r.submitted_at,
+  };
+}
+
+const OPERATION_COLUMNS = "id, kind, intent_id AS intentId, payload, status, tx_id AS txId";
+
+export const operations = {
+  insert(sql: Sql, op: { kind: string; intentId: string | null; payload: unknown }, now: number): number {
+    return sql.run(
+      "INSERT INTO operations (kind, intent_id, payload, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+      op.kind,
+      op.intentId,
+      JSON.stringify(op.payload, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      now,
+      now,
+    ).lastInsertRowid;
+  },
+
+  /** The oldest pending operations of `kinds`, in order. */
+  pending(sql: Sql, kinds: readonly string[], limit: number): OperationRow[] {
+    const marks = kinds.map(() => "?").join(", ");
+    return sql.all<OperationRow>(
+      `SELECT ${OPERATION_COLUMNS} FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT ?`,
+      ...kinds,
+      limit,
+    );
+  },
+
+  oldestPendingKind(sql: Sql): string | undefined {
+    return sql.get<{ kind: string }>("SELECT kind FROM operations WHERE status = 'pending' ORDER BY id LIMIT 1")?.kind;
+  },
+
+  ofTransaction(sql: Sql, txId: number): OperationRow[] {
+    return sql.all<OperationRow>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE tx_id = ? ORDER BY id`, txId);
+  },
+
+  assign(sql: Sql, ids: number[], txId: number, now: number): void {
+    for (const id of ids) {
+      const { changes } = sql.run(
+        "UPDATE operations SET status = 'assigned', tx_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+        txId,
+        now,
+        id,
+      );
+      if (changes !== 1) throw new Error(`operation ${id} was not pending`);
+    }
+  },
+
+  settle(sql: Sql, id: number, outcome: { ok: true } | { ok: false; code: string; message: string }, now: number): void {
+    if (outcome.ok) {
+      sql.run("UPDATE operations SET status = 'succeeded', updated_at = ? WHERE id = ?", now, id);
+    } else {
+      sql.run(
+        "UPDATE operations SET status = 'failed', failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?",
+        outcome.code,
+        outcome.message,
+        now,
+        id,
+      );
+    }
+  },
+
+  countByStatus(sql: Sql): Record<OperationStatus, number> {
+    const counts = { pending: 0, assigned: 0, succeeded: 0, failed: 0 };
+    for (const row of sql.all<{ status: OperationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM operations GROUP BY status")) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  },
+};
+
+export const chainTransactions = {
+  /**
+   * Allocates the signer's next nonce and records the transaction that will carry it, before anything is signed.
+   * `chainNonce` is the account's nonce on chain: the first allocation starts there.
+   */
+  allocate(sql: Sql, tx: { signer: string; to: string; data: string; chainNonce: number }, now: number): ChainTxRow {
+    const stored = sql.get<{ next_nonce: number }>("SELECT next_nonce FROM signer_nonces WHERE signer = ?", tx.signer);
+    const nonce = Math.max(stored?.next_nonce ?? 0, tx.chainNonce);
+    sql.run(
+      "INSERT INTO signer_nonces (signer, next_nonce) VALUES (?, ?) ON CONFLICT (signer) DO UPDATE SET next_nonce = excluded.next_nonce",
+      tx.signer,
+      nonce + 1,
+    );
+    const id = sql.run(
+      `INSERT INTO chain_transactions (signer, nonce, status, to_address, data, created_at, updated_at)
+       VALUES (?, ?, 'allocated', ?, ?, ?, ?)`,
+      tx.signer,
+      nonce,
+      tx.to,
+      tx.data,
+      now,
+      now,
+    ).lastInsertRowid;
+    return this.get(sql, id)!;
+  },
+
+  get(sql: Sql, id: number): ChainTxRow | undefined {
+    const r = sql.get<ChainTxRecord>("SELECT * FROM chain_transactions WHERE id = ?", id);
+    return r && toChainTx(r);
+  },
+
+  /** Transactions of `signer` in `statuses`, lowest nonce first. */
+  inStatus(sql: Sql, signer: string, statuses: readonly ChainTxStatus[]): ChainTxRow[] {
+    const marks = statuses.map(() => "?").join(", ");
+    return sql
+      .all<ChainTxRecord>(
+        `SELECT * FROM chain_transactions WHERE signer = ? AND status IN (${marks}) ORDER BY nonce`,
+        signer,
+        ...statuses,
+      )
+      .map(toChainTx);
+  },
+
+  /** Stores a signed version (first or replacement): the raw bytes before they are broadcast, every hash kept. */
+  recordSigned(
+    sql: Sql,
+    id: number,
+    signed: { raw: string; hash: string; gasLimit: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    now: number,
+  ): void {
+    const tx = this.get(sql, id);
+    if (!tx) throw new Error(`no chain transaction ${id}`);
+    const hashes = tx.hashes.includes(signed.hash) ? tx.hashes : [...tx.hashes, signed.hash];
+    sql.run(
+      `UPDATE chain_transactions SET status = CASE WHEN status = 'allocated' THEN 'signed' ELSE status END, raw = ?,
+         hashes = ?, gas_limit = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?, updated_at = ? WHERE id = ?`,
+      signed.raw,
+      JSON.stringify(hashes),
+      signed.gasLimit.toString(),
+      signed.maxFeePerGas.toString(),
+      signed.maxPriorityFeePerGas.toString(),
+      now,
+      id,
+    );
+  },
+
+  markSubmitted(sql: Sql, id: number, now: number): void {
+    sql.run(
+      "UPDATE chain_transactions SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'signed'",
+      now,
+      now,
+      id,
+    );
+  },
+
+  /** A replacement went out: the stuck clock restarts. */
+  touchSubmitted(sql: Sql, id: number, now: number): void {
+    sql.run("UPDATE chain_transactions SET submitted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+  },
+
+  markMined(sql: Sql, id: number, mined: { hash: string; blockNumber: number; blockHash: string; status: number }, now: number): void {
+    sql.run(
+      `UPDATE chain_transactions SET status = 'mined', mined_hash = ?, block_number = ?, block_hash = ?, receipt_status = ?,
+         updated_at = ? WHERE id = ?`,
+      mined.hash,
+      mined.blockNumber,
+      mined.blockHash,
+      mined.status,
+      now,
+      id,
+    );
+  },
+
+  /** A reorg dropped the block that held it: wait for it (or a replacement) to be mined again. */
+  markUnmined(sql: Sql, id: number, now: number): void {
+    sql.run(
+      `UPDATE chain_transactions SET status = 'submitted', mined_hash = NULL, block_number = NULL, block_hash = NULL,
+         receipt_status = NULL, submitted_at = ?, updated_at = ? WHERE id = ?`,
+      now,
+      now,
+      id,
+    );
+  },
+
+  markConfirmed(sql: Sql, id: number, now: number): void {
+    sql.run("UPDATE chain_transactions SET status = 'confirmed', updated_at = ? WHERE id = ?", now, id);
+  },
+};

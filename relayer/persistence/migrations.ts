@@ -1,0 +1,142 @@
+// Schema migrations, applied in order at start; never edit one that has shipped, add the next.
+// Amounts are decimal strings of integers in the token's minor units (they exceed 2^53).
+// Times are Unix milliseconds.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: "core",
+    sql: `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE merchants (
+  id                 TEXT PRIMARY KEY,
+  name               TEXT NOT NULL,
+  address            TEXT NOT NULL UNIQUE,
+  settlement_address TEXT NOT NULL,
+  fee_bps            INTEGER NOT NULL,
+  partner            TEXT NOT NULL,
+  partner_share_bps  INTEGER NOT NULL,
+  created_at         INTEGER NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id          TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  scope       TEXT NOT NULL CHECK (scope IN ('merchant', 'compliance', 'auditor', 'admin')),
+  merchant_id TEXT REFERENCES merchants (id),
+  label       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER,
+  CHECK ((scope = 'merchant') = (merchant_id IS NOT NULL))
+);
+
+CREATE TABLE payment_intents (
+  id                TEXT PRIMARY KEY,
+  merchant_id       TEXT NOT NULL REFERENCES merchants (id),
+  status            TEXT NOT NULL,
+  payment_id        TEXT NOT NULL UNIQUE,
+  terms             TEXT NOT NULL,
+  amount            TEXT NOT NULL,
+  token             TEXT NOT NULL,
+  buyer             TEXT NOT NULL,
+  order_ref         TEXT NOT NULL,
+  capture_method    TEXT NOT NULL CHECK (capture_method IN ('automatic', 'manual')),
+  metadata          TEXT NOT NULL,
+  amount_capturable TEXT NOT NULL DEFAULT '0',
+  amount_held       TEXT NOT NULL DEFAULT '0',
+  amount_released   TEXT NOT NULL DEFAULT '0',
+  amount_refunded   TEXT NOT NULL DEFAULT '0',
+  failure_code      TEXT,
+  failure_message   TEXT,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  UNIQUE (merchant_id, order_ref)
+);
+CREATE INDEX payment_intents_by_merchant ON payment_intents (merchant_id, created_at DESC, id DESC);
+CREATE INDEX payment_intents_by_status ON payment_intents (merchant_id, status, created_at DESC, id DESC);
+
+-- Stripe semantics: one row per (owner, key); the stored response is replayed for the same request.
+CREATE TABLE idempotency_keys (
+  owner           TEXT NOT NULL,
+  key             TEXT NOT NULL,
+  method          TEXT NOT NULL,
+  path            TEXT NOT NULL,
+  request_hash    TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('in_progress', 'done')),
+  response_status INTEGER,
+  response_body   TEXT,
+  created_at      INTEGER NOT NULL,
+  PRIMARY KEY (owner, key)
+);
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+
+-- The outbox: on-chain work that a use case decided, written in the same transaction as its domain rows.
+CREATE TABLE operations (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind            TEXT NOT NULL,
+  intent_id       TEXT REFERENCES payment_intents (id),
+  payload         TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'assigned', 'succeeded', 'failed')),
+  tx_id           INTEGER REFERENCES chain_transactions (id),
+  failure_code    TEXT,
+  failure_message TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE INDEX operations_by_status ON operations (status, id);
+CREATE INDEX operations_by_intent ON operations (intent_id, id);
+
+-- One row per nonce of a signer. The nonce is stored before signing, the raw transaction before broadcasting;
+-- a replacement (re-pricing) keeps the nonce and appends its hash to hashes.
+CREATE TABLE chain_transactions (
+  id                       INTEGER PRIMARY KEY AUTOINCREMENT,
+  signer                   TEXT NOT NULL,
+  nonce                    INTEGER NOT NULL,
+  status                   TEXT NOT NULL CHECK (status IN ('allocated', 'signed', 'submitted', 'mined', 'confirmed', 'failed')),
+  to_address               TEXT NOT NULL,
+  data                     TEXT NOT NULL,
+  gas_limit                TEXT,
+  max_fee_per_gas          TEXT,
+  max_priority_fee_per_gas TEXT,
+  raw                      TEXT,
+  hashes                   TEXT NOT NULL DEFAULT '[]',
+  mined_hash               TEXT,
+  block_number             INTEGER,
+  block_hash               TEXT,
+  receipt_status           INTEGER,
+  submitted_at             INTEGER,
+  created_at               INTEGER NOT NULL,
+  updated_at               INTEGER NOT NULL,
+  UNIQUE (signer, nonce)
+);
+CREATE INDEX chain_transactions_by_status ON chain_transactions (signer, status, nonce);
+
+CREATE TABLE signer_nonces (
+  signer     TEXT PRIMARY KEY,
+  next_nonce INTEGER NOT NULL
+);
+
+-- Everything that happened to a merchant's objects, in order; webhooks are delivered from here.
+CREATE TABLE events (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT NOT NULL UNIQUE,
+  merchant_id TEXT REFERENCES merchants (id),
+  type        TEXT NOT NULL,
+  object_id   TEXT NOT NULL,
+  data        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX events_by_merchant ON events (merchant_id, seq);
+`,
+  },
+];
