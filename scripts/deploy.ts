@@ -25,15 +25,19 @@ if (deployer?.address.toLowerCase() !== roles.admin.toLowerCase()) {
   throw new Error(`the deployer ${deployer?.address} must be the admin ${roles.admin} named in the roles`);
 }
 
+// A local node starts from the same genesis every time, so an old Ignition journal would describe a chain that no
+// longer exists: local deployments get a journal per node port, cleared first.
+let deploymentId: string | undefined;
 if (chainId === LOCAL_CHAIN_ID) {
-  // A local node starts from the same genesis every time: an old Ignition journal would describe a chain
-  // that no longer exists.
-  await rm(`ignition/deployments/chain-${chainId}`, { recursive: true, force: true });
+  const url = connection.networkConfig.type === "http" ? String(await connection.networkConfig.url.get()) : "in-process";
+  deploymentId = `local-${url.replace(/[^a-z0-9]+/gi, "-")}`;
+  await rm(`ignition/deployments/${deploymentId}`, { recursive: true, force: true });
 }
 
 const { token, kyc, escrow } = await ignition.deploy(SettlementNetwork, {
   parameters: { SettlementNetwork: { ...roles } },
   defaultSender: roles.admin,
+  deploymentId,
   displayUi: process.env.CI !== "true",
 });
 
@@ -57,7 +61,8 @@ const contracts = {
   PaymentEscrow: await record(escrow),
 };
 const genesis = await ethers.provider.getBlock(0);
-const file = await writeDeployment({
+const file = await writeDeployment(
+  {
   chainId: Number(chainId),
   genesisHash: genesis!.hash!,
   network: connection.networkName,
@@ -66,7 +71,9 @@ const file = await writeDeployment({
   buildProfile: process.env.HARDHAT_BUILD_PROFILE ?? "production",
   contracts,
   roles,
-});
+  },
+  process.env.DEPLOYMENTS_DIR,
+);
 
 console.log(`Deployed to chain ${chainId} (${connection.networkName}); record written to ${file}`);
 for (const [name, c] of Object.entries(contracts)) console.log(`  ${name.padEnd(16)} ${c.address}  (block ${c.blockNumber})`);

@@ -3,6 +3,7 @@
 //
 //   npm run seed:demo -- --network localhost     (after npm run deploy)
 import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 
 import { network } from "hardhat";
 
@@ -18,7 +19,8 @@ const { ethers } = connection;
 const chainId = (await ethers.provider.getNetwork()).chainId;
 if (chainId !== 31337n) throw new Error("seed-demo only seeds the local development chain (31337)");
 
-const deployment = await readDeployment(deploymentPath(chainId));
+const deploymentFile = deploymentPath(chainId, process.env.DEPLOYMENTS_DIR);
+const deployment = await readDeployment(deploymentFile);
 const signers = await ethers.getSigners();
 const byAddress = (address: string) => {
   const signer = signers.find((s) => s.address.toLowerCase() === address.toLowerCase());
@@ -69,13 +71,14 @@ await (await token.connect(issuer).mint(demo.buyer.address, buyerFunds, ethers.e
 const credentials = {
   rpcUrl: connection.networkConfig.type === "http" ? String(await connection.networkConfig.url.get()) : "in-process",
   chainId: Number(chainId),
-  deploymentFile: deploymentPath(chainId),
+  deploymentFile,
   contracts: Object.fromEntries(Object.entries(deployment.contracts).map(([name, c]) => [name, c.address])),
   roles: deployment.roles,
   merchant: { address: demo.merchant.address, settlementAddress: demo.settlement.address, partner: demo.partner.address, feeBps, partnerShareBps },
   buyer: { address: demo.buyer.address, privateKey: demo.buyer.privateKey, balance: buyerFunds.toString() },
   warning: "Development keys of the local hardhat node only; never fund them on a real network.",
 };
-await mkdir("data", { recursive: true });
-await writeFile("data/demo-credentials.json", JSON.stringify(credentials, null, 2) + "\n");
-console.log(`Seeded demo merchant ${demo.merchant.address} and buyer ${demo.buyer.address}; wrote data/demo-credentials.json`);
+const credentialsFile = process.env.DEMO_CREDENTIALS_FILE ?? "data/demo-credentials.json";
+await mkdir(path.dirname(credentialsFile), { recursive: true });
+await writeFile(credentialsFile, JSON.stringify(credentials, null, 2) + "\n");
+console.log(`Seeded demo merchant ${demo.merchant.address} and buyer ${demo.buyer.address}; wrote ${credentialsFile}`);
