@@ -1,0 +1,71 @@
+// Merchants: the businesses the relayer settles for, mirrored from the escrow's merchant registry.
+import { getAddress } from "ethers";
+
+import { newId } from "../domain/ids.js";
+import type { Sql } from "./database.js";
+
+export interface Merchant {
+  id: string;
+  name: string;
+  /** The merchant's on-chain address (EIP-55). */
+  address: string;
+  settlementAddress: string;
+  feeBps: number;
+  partner: string;
+  partnerShareBps: number;
+  createdAt: number;
+}
+
+export type NewMerchant = Omit<Merchant, "id" | "createdAt">;
+
+// node:sqlite rows have a null prototype; callers get plain objects.
+const plain = <T extends object>(row: T | undefined): T | undefined => (row === undefined ? undefined : { ...row });
+
+const COLUMNS = `id, name, address, settlement_address AS settlementAddress, fee_bps AS feeBps, partner,
+  partner_share_bps AS partnerShareBps, created_at AS createdAt`;
+
+export const merchants = {
+  /** Inserts a merchant; addresses are stored checksummed, so lookups by address ignore case. */
+  create(sql: Sql, input: NewMerchant, now: number): Merchant {
+    const merchant: Merchant = {
+      id: newId("mer"),
+      name: input.name,
+      address: getAddress(input.address.toLowerCase()),
+      settlementAddress: getAddress(input.settlementAddress.toLowerCase()),
+      feeBps: input.feeBps,
+      partner: getAddress(input.partner.toLowerCase()),
+      partnerShareBps: input.partnerShareBps,
+      createdAt: now,
+    };
+    sql.run(
+      `INSERT INTO merchants (id, name, address, settlement_address, fee_bps, partner, partner_share_bps, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      merchant.id, merchant.name, merchant.address, merchant.settlementAddress, merchant.feeBps, merchant.partner,
+      merchant.partnerShareBps, merchant.createdAt,
+    );
+    return merchant;
+  },
+
+  get(sql: Sql, id: string): Merchant | undefined {
+    return plain(sql.get<Merchant>(`SELECT ${COLUMNS} FROM merchants WHERE id = ?`, id));
+  },
+
+  getByAddress(sql: Sql, address: string): Merchant | undefined {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return undefined;
+    return plain(sql.get<Merchant>(`SELECT ${COLUMNS} FROM merchants WHERE address = ?`, getAddress(address.toLowerCase())));
+  },
+
+  /** Newest first; `startingAfter` is the last id of the previous page. Fetches one extra row for has_more. */
+  list(sql: Sql, page: { limit: number; startingAfter?: string }): { data: Merchant[]; hasMore: boolean } {
+    const cursor = page.startingAfter === undefined ? undefined : sql.get<{ createdAt: number }>(
+      "SELECT created_at AS createdAt FROM merchants WHERE id = ?", page.startingAfter,
+    );
+    const rows = cursor === undefined
+      ? sql.all<Merchant>(`SELECT ${COLUMNS} FROM merchants ORDER BY created_at DESC, id DESC LIMIT ?`, page.limit + 1)
+      : sql.all<Merchant>(
+          `SELECT ${COLUMNS} FROM merchants WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`,
+          cursor.createdAt, page.startingAfter ?? "", page.limit + 1,
+        );
+    return { data: rows.slice(0, page.limit).map((row) => ({ ...row })), hasMore: rows.length > page.limit };
+  },
+};

@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+
+import { IDEMPOTENCY_TTL_MS, purgeExpired, requestHash } from "../../../relayer/http/idempotency.js";
+import { Database } from "../../../relayer/persistence/database.js";
+import { type ErrorShape, postJson, serve } from "./helpers.js";
+import { idempotentApp } from "./idempotency-app.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "relayer-idem-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let clock = 1_700_000_000_000;
+async function setup(name: string, waitMs?: number) {
+  const db = new Database({ path: path.join(dir, `${name}.db`) });
+  const { app, counters } = idempotentApp(db, { now: () => clock, waitMs, pollMs: 20 });
+  const server = await serve(app);
+  const post = (route: string, body: unknown, key?: string, merchant?: string) =>
+    postJson(`${server.url}${route}`, body, {
+      ...(key === undefined ? {} : { "idempotency-key": key }),
+      ...(merchant === undefined ? {} : { "x-merchant": merchant }),
+    });
+  const done = async () => {
+    await server.close();
+    db.close();
+  };
+  return { db, counters, post, done };
+}
+
+const codeOf = async (response: Response) => ((await response.json()) as ErrorShape).error.code;
+
+describe("idempotency", () => {
+  it("replays the stored status and body for the same key and request, running the handler once", async () => {
+    const t = await setup("replay");
+    const first = await t.post("/v1/things", { a: 1 }, "k1");
+    const second = await t.post("/v1/things", { a: 1 }, "k1");
+    assert.equal(first.status, 201);
+    assert.equal(first.headers.get("idempotent-replayed"), null);
+    assert.equal(second.status, 201);
+    assert.equal(second.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(await second.json(), await first.json());
+    assert.equal(t.counters.runs.things, 1);
+    await t.done();
+  });
+
+  it("treats the same body with keys in another order as the same request", async () => {
+    assert.equal(requestHash("POST", "/p", { a: 1, b: { c: 2, d: 3 } }), requestHash("POST", "/p", { b: { d: 3, c: 2 }, a: 1 }));
+    assert.notEqual(requestHash("POST", "/p", { a: 1 }), requestHash("POST", "/q", { a: 1 }));
+  });
+
+  it("runs every request without a key", async () => {
+    const t = await setup("no-key");
+    await t.post("/v1/things", {});
+    await t.post("/v1/things", {});
+    assert.equal(t.counters.runs.things, 2);
+    await t.done();
+  });
+
+  it("answers the same key with another body with 422 idempotency_key_reused", async () => {
+    const t = await setup("other-body");
+    await t.post("/v1/things", { a: 1 }, "k");
+    const response = await t.post("/v1/things", { a: 2 }, "k");
+    assert.equal(response.status, 422);
+    const error = ((await response.json()) as ErrorShape).error;
+    assert.equal(error.type, "idempotency_error");
+    assert.equal(error.code, "idempotency_key_reused");
+    assert.equal(t.counters.runs.things, 1);
+    await t.done();
+  });
+
+  it("answers the same key on another path with 422 idempotency_key_reused", async () => {
+    const t = await setup("other-path");
+    await t.post("/v1/things", {}, "k");
+    const response = await t.post("/v1/other", {}, "k");
+    assert.equal(response.status, 422);
+    assert.equal(await codeOf(response), "idempotency_key_reused");
+    assert.equal(t.counters.runs.other, undefined);
+    await t.done();
+  });
+
+  it("scopes keys to their owner: another merchant's identical key runs anew", async () => {
+    const t = await setup("owners");
+    await t.post("/v1/things", {}, "shared", "mer_a");
+    const other = await t.post("/v1/things", {}, "shared", "mer_b");
+    assert.equal(other.headers.get("idempotent-replayed"), null);
+    assert.equal(t.counters.runs.things, 2);
+    await t.done();
+  });
+
+  for (const [label, key] of [["an empty key", ""], ["a key of 256 characters", "k".repeat(256)]] as const) {
+    it(`refuses ${label} with 400 idempotency_key_invalid`, async () => {
+      const t = await setup(`invalid-${key.length}`);
+      const response = await t.post("/v1/things", {}, key);
+      assert.equal(response.status, 400);
+      assert.equal(await codeOf(response), "idempotency_key_invalid");
+      assert.equal(t.counters.runs.things, undefined);
+      await t.done();
+    });
+  }
+
+  it("stores and replays a 4xx answer without running the handler again", async () => {
+    const t = await setup("stored-4xx");
+    const first = await t.post("/v1/refused", {}, "k");
+    const second = await t.post("/v1/refused", {}, "k");
+    assert.equal(second.status, 400);
+    assert.equal(second.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(await second.json(), await first.json());
+    assert.equal(t.counters.runs.refused, 1);
+    await t.done();
+  });
+
+  it("releases the key after a 500 so the retry runs the handler again", async () => {
+    const t = await setup("released-5xx");
+    assert.equal((await t.post("/v1/crash", {}, "k")).status, 500);
+    const retry = await t.post("/v1/crash", {}, "k");
+    assert.equal(retry.headers.get("idempotent-replayed"), null);
+    assert.equal(t.counters.runs.crash, 2);
+    await t.done();
+  });
+
+  it("releases the key after a response that is not JSON", async () => {
+    const t = await setup("released-text");
+    await t.post("/v1/text", {}, "k");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.post("/v1/text", {}, "k");
+    assert.equal(t.counters.runs.text, 2);
+    await t.done();
+  });
+
+  it("runs 50 concurrent requests with one key once and answers all of them identically", async () => {
+    const t = await setup("concurrent");
+    const responses = await Promise.all(Array.from({ length: 50 }, () => t.post("/v1/things", { delay_ms: 150 }, "same")));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    assert.equal(t.counters.runs.things, 1);
+    assert.deepEqual(new Set(responses.map((r) => r.status)), new Set([201]));
+    assert.equal(new Set(bodies).size, 1);
+    assert.equal(responses.filter((r) => r.headers.get("idempotent-replayed") === "true").length, 49);
+    await t.done();
+  });
+
+  it("answers a duplicate with 409 idempotency_request_in_progress when the first outlasts the wait", async () => {
+    const t = await setup("in-progress", 100);
+    const first = t.post("/v1/things", { delay_ms: 600 }, "slow");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const duplicate = await t.post("/v1/things", { delay_ms: 600 }, "slow");
+    assert.equal(duplicate.status, 409);
+    assert.equal(await codeOf(duplicate), "idempotency_request_in_progress");
+    assert.equal((await first).status, 201);
+    assert.equal(t.counters.runs.things, 1);
+    await t.done();
+  });
+
+  it("commits a handler's domain row and its stored response in one transaction", async () => {
+    const t = await setup("atomic");
+    const first = await t.post("/v1/atomic", {}, "k");
+    const row = await t.db.read((sql) => sql.get<{ state: string; response_body: string }>("SELECT state, response_body FROM idempotency_keys"));
+    assert.equal(row?.state, "done");
+    assert.deepEqual(JSON.parse(row?.response_body ?? "null"), await first.json());
+    assert.equal((await t.db.read((sql) => sql.get("SELECT value FROM meta WHERE key = 'atomic_1'")))?.value, "written");
+    assert.equal((await t.post("/v1/atomic", {}, "k")).headers.get("idempotent-replayed"), "true");
+    assert.equal(t.counters.runs.atomic, 1);
+    await t.done();
+  });
+
+  it("rolls the stored response back with a handler's failed transaction, so the retry runs again", async () => {
+    const t = await setup("atomic-rollback");
+    assert.equal((await t.post("/v1/atomic", { fail: true }, "k")).status, 500);
+    assert.equal(await t.db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'atomic_1'")), undefined);
+    assert.equal(await t.db.read((sql) => sql.get("SELECT * FROM idempotency_keys")), undefined);
+    assert.equal((await t.post("/v1/atomic", { fail: true }, "k")).status, 500);
+    assert.equal(t.counters.runs.atomic, 2);
+    await t.done();
+  });
+
+  it("treats a key older than 24 hours as new", async () => {
+    const t = await setup("expiry");
+    await t.post("/v1/things", {}, "k");
+    clock += IDEMPOTENCY_TTL_MS;
+    const later = await t.post("/v1/things", { other: "body" }, "k");
+    assert.equal(later.status, 201);
+    assert.equal(later.headers.get("idempotent-replayed"), null);
+    assert.equal(t.counters.runs.things, 2);
+    await t.done();
+  });
+
+  it("purges keys at least 24 hours old and keeps younger ones", async () => {
+    const t = await setup("purge");
+    await t.post("/v1/things", {}, "old");
+    clock += 1000;
+    await t.post("/v1/things", {}, "young");
+    assert.equal(await purgeExpired(t.db, clock - 1000 + IDEMPOTENCY_TTL_MS), 1);
+    const keys = await t.db.read((sql) => sql.all<{ key: string }>("SELECT key FROM idempotency_keys"));
+    assert.deepEqual(keys.map((k) => k.key), ["young"]);
+    await t.done();
+  });
+});
