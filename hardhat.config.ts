@@ -32,7 +32,7 @@ export default defineConfig({
         settings: {
           evmVersion: EVM_VERSION,
           optimizer: { enabled: true, runs: 200 },
-          viaIR: true,
+          viaIR: false,
         },
       },
     },

@@ -3,7 +3,7 @@
 // carried: per item for batches (BatchItemFailed), as a whole otherwise, with reverts classified by their error.
 import type { Interface, JsonRpcProvider, TransactionReceipt } from "ethers";
 
-import type { Database } from "../persistence/database.js";
+import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow, type OperationRow } from "../persistence/chain-store.js";
 import { classifyRevert, type Outcome } from "./revert-reasons.js";
 import { decodeRevert, escrowInterface } from "./escrow-calls.js";
@@ -15,8 +15,11 @@ export interface SettledOperation {
   blockNumber: number;
 }
 
-/** Applies settled operations to the domain (intent state, events), in the same database transaction. */
-export type SettlementHandler = (settled: SettledOperation[]) => Promise<void>;
+/**
+ * Applies settled operations to the domain (intent state, events). It may read the chain first; what it returns
+ * runs inside the confirmer's database transaction, with the operations' own settlement.
+ */
+export type SettlementHandler = (settled: SettledOperation[]) => Promise<(sql: Sql) => void>;
 
 export class Confirmer {
   constructor(
@@ -63,10 +66,11 @@ export class Confirmer {
     const canonical = await this.provider.getBlock(receipt.blockNumber);
     if (canonical?.hash !== receipt.blockHash) return 0; // a reorg in progress: look again next round
     const settled = await this.#outcomes(tx, receipt);
-    await this.db.transaction(async (sql) => {
+    const apply = await this.onSettled(settled);
+    await this.db.transaction((sql) => {
       chainTransactions.markConfirmed(sql, tx.id, this.now());
       for (const s of settled) operations.settle(sql, s.operation.id, s.outcome, this.now());
-      await this.onSettled(settled);
+      apply(sql);
     });
     return 1;
   }

@@ -1,0 +1,178 @@
+// Payment intent use cases: validate, then write the domain rows, the event, the outbox operation and the
+// idempotent response in ONE database transaction. The chain is only read here, never written.
+import { TypedDataEncoder, verifyTypedData } from "ethers";
+
+import type { EscrowCall } from "../chain/escrow-calls.js";
+import { serializeCall } from "../chain/operation-codec.js";
+import {
+  erc3009FundingMessage,
+  escrowDomain,
+  FundingMethod,
+  KycTier,
+  PaymentStatus,
+  PaymentTermsTypes,
+  ReceiveWithAuthorizationTypes,
+  tokenDomain,
+  type PaymentTerms,
+} from "../chain/typed-data.js";
+import { invalid, notFound } from "../domain/errors.js";
+import { newId } from "../domain/ids.js";
+import { assertCanRequest, type CaptureMethod, type OperationKind, type PaymentIntent } from "../domain/payment-intent.js";
+import { operations } from "../persistence/chain-store.js";
+import type { Sql } from "../persistence/database.js";
+import { events, intents } from "../persistence/intents.js";
+import type { Merchant } from "../persistence/merchants.js";
+import type { ChainContext, ChainReader } from "./ports.js";
+
+export interface PaymentWindows {
+  /** How long the buyer has to sign and the authorization to reach the chain. */
+  preApprovalSeconds: number;
+  /** How long the merchant may capture. */
+  authorizationSeconds: number;
+  /** How long refunds stay possible. */
+  refundSeconds: number;
+  defaultConfirmationWindowSeconds: number;
+}
+
+export const DEFAULT_WINDOWS: PaymentWindows = {
+  preApprovalSeconds: 3_600,
+  authorizationSeconds: 7 * 86_400,
+  refundSeconds: 30 * 86_400,
+  defaultConfirmationWindowSeconds: 3 * 86_400,
+};
+
+export interface CreateIntentInput {
+  amount: bigint;
+  token: string;
+  buyer: string;
+  orderRef: string;
+  captureMethod: CaptureMethod;
+  confirmationWindowSeconds?: number;
+  kycTier?: number;
+  metadata: Record<string, string>;
+}
+
+export class PaymentsService {
+  constructor(
+    private readonly chain: ChainContext,
+    private readonly reader: ChainReader,
+    private readonly windows: PaymentWindows = DEFAULT_WINDOWS,
+  ) {}
+
+  /** Builds the intent and its immutable terms; persist it with {@link insertIntent}. */
+  newIntent(merchant: Merchant, input: CreateIntentInput, now: number): PaymentIntent {
+    if (input.token.toLowerCase() !== this.chain.token.address.toLowerCase()) {
+      throw invalid("token_not_supported", `Token ${input.token} is not settled by this network; use ${this.chain.token.address}`, "token");
+    }
+    if (input.buyer.toLowerCase() === merchant.address.toLowerCase()) {
+      throw invalid("buyer_is_merchant", "The buyer cannot be the merchant itself", "buyer");
+    }
+    const seconds = BigInt(Math.floor(now / 1000));
+    const terms: PaymentTerms = {
+      merchant: merchant.address,
+      buyer: input.buyer,
+      token: this.chain.token.address,
+      amount: input.amount,
+      preApprovalExpiry: seconds + BigInt(this.windows.preApprovalSeconds),
+      authorizationExpiry: seconds + BigInt(this.windows.authorizationSeconds),
+      refundExpiry: seconds + BigInt(this.windows.refundSeconds),
+      confirmationWindow: BigInt(input.confirmationWindowSeconds ?? this.windows.defaultConfirmationWindowSeconds),
+      kycTier: input.kycTier ?? KycTier.Basic,
+      feeBps: merchant.feeBps,
+      partner: merchant.partner,
+      partnerShareBps: merchant.partnerShareBps,
+      orderRef: input.orderRef,
+    };
+    return {
+      id: newId("pi"),
+      merchantId: merchant.id,
+      paymentId: TypedDataEncoder.hash(escrowDomain(this.chain.chainId, this.chain.escrow), PaymentTermsTypes, terms),
+      terms,
+      captureMethod: input.captureMethod,
+      metadata: input.metadata,
+      chainStatus: PaymentStatus.None,
+      amounts: { capturable: 0n, held: 0n, released: 0n, refunded: 0n },
+      pendingOperations: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  insertIntent(sql: Sql, intent: PaymentIntent): void {
+    if (intents.getByOrderRef(sql, intent.merchantId, intent.terms.orderRef)) {
+      throw invalid("order_ref_duplicate", `An intent with order_ref ${intent.terms.orderRef} already exists`, "order_ref");
+    }
+    intents.insert(sql, intent);
+    this.recordEvent(sql, intent, "payment_intent.created", intent.createdAt);
+  }
+
+  /** The EIP-712 message the buyer signs: EIP-3009 `ReceiveWithAuthorization` with the payment id as nonce. */
+  fundingTypedData(intent: PaymentIntent) {
+    return {
+      domain: tokenDomain(this.chain.token.name, this.chain.chainId, this.chain.token.address),
+      types: ReceiveWithAuthorizationTypes,
+      primaryType: "ReceiveWithAuthorization" as const,
+      message: erc3009FundingMessage(intent.terms, this.chain.escrow, intent.paymentId),
+    };
+  }
+
+  /**
+   * Checks the buyer's signature and both parties' eligibility before anything is sent: a wrong signer, an
+   * expired authorization or a party the registry refuses gets a clear error and changes nothing.
+   */
+  async checkConfirmation(intent: PaymentIntent, signature: string, now: number): Promise<void> {
+    assertCanRequest(intent, "authorize");
+    if (BigInt(Math.floor(now / 1000)) >= intent.terms.preApprovalExpiry) {
+      throw invalid("authorization_expired", `The buyer's authorization window closed at ${intent.terms.preApprovalExpiry}`, "signature");
+    }
+    const typed = this.fundingTypedData(intent);
+    let signer: string;
+    try {
+      signer = verifyTypedData(typed.domain, typed.types, typed.message, signature);
+    } catch {
+      throw invalid("signature_invalid", "The signature is malformed", "signature");
+    }
+    if (signer.toLowerCase() !== intent.terms.buyer.toLowerCase()) {
+      throw invalid("signature_invalid", "The signature is not the buyer's signature of this payment", "signature");
+    }
+    for (const [party, param] of [
+      [intent.terms.buyer, "buyer"],
+      [intent.terms.merchant, "merchant"],
+    ] as const) {
+      const check = await this.reader.kycCheck(party, intent.terms.kycTier);
+      if (!check.ok) throw invalid(check.code, `The ${param} cannot pay at this KYC tier: ${check.message}`, param);
+    }
+  }
+
+  /** Queues the on-chain work for an intent, inside the caller's transaction (after re-checking its state). */
+  enqueue(sql: Sql, intent: PaymentIntent, call: EscrowCall, now: number): void {
+    assertCanRequest(intent, call.kind as OperationKind, "amount" in call ? call.amount : undefined);
+    operations.insert(sql, { kind: call.kind, intentId: intent.id, payload: JSON.parse(serializeCall(call)) }, now);
+  }
+
+  confirmCall(intent: PaymentIntent, signature: string): EscrowCall {
+    return {
+      kind: intent.captureMethod === "automatic" ? "charge" : "authorize",
+      terms: intent.terms,
+      method: FundingMethod.Erc3009,
+      funding: signature,
+    };
+  }
+
+  recordEvent(sql: Sql, intent: PaymentIntent, type: string, now: number, extra: Record<string, unknown> = {}): void {
+    events.insert(sql, {
+      id: newId("evt"),
+      type,
+      objectId: intent.id,
+      merchantId: intent.merchantId,
+      data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra },
+      createdAt: now,
+    });
+  }
+
+  getIntent(sql: Sql, merchantId: string, id: string): PaymentIntent {
+    const intent = intents.getForMerchant(sql, merchantId, id);
+    if (!intent) throw notFound("payment_intent", id, "id");
+    return intent;
+  }
+}

@@ -1,0 +1,51 @@
+// What happens when operations settle on chain: the intent takes the payment's on-chain state (the chain is the
+// source of truth), a failure is recorded with its business code, and an event is written for each operation.
+import type { SettledOperation, SettlementHandler } from "../chain/confirmer.js";
+import { deserializeCall } from "../chain/operation-codec.js";
+import type { PaymentIntent } from "../domain/payment-intent.js";
+import type { Database } from "../persistence/database.js";
+import { intents } from "../persistence/intents.js";
+import type { PaymentsService } from "./payments.js";
+import type { ChainReader, OnChainPayment } from "./ports.js";
+
+const SUCCEEDED_EVENT: Record<string, string> = {
+  authorize: "payment_intent.authorized",
+  charge: "payment_intent.captured",
+  capture: "payment_intent.captured",
+  void: "payment_intent.canceled",
+  refund: "payment_intent.refunded",
+  release: "payment_intent.released",
+};
+
+/**
+ * The confirmer's handler: reads the on-chain state of every payment the settled operations touched (outside
+ * any database transaction), then returns what the confirmer applies inside its transaction.
+ */
+export function settlementHandler(db: Database, reader: ChainReader, payments: PaymentsService, now: () => number): SettlementHandler {
+  return async (settled: SettledOperation[]) => {
+    const intentIds = [...new Set(settled.map((s) => s.operation.intentId).filter((id): id is string => id !== null))];
+    const touched = await db.read((sql) => intentIds.map((id) => intents.get(sql, id)).filter((i): i is PaymentIntent => !!i));
+    const states = new Map<string, OnChainPayment>();
+    for (const intent of touched) states.set(intent.id, await reader.paymentState(intent.paymentId));
+
+    return (sql) => {
+      for (const s of settled) {
+        const intent = s.operation.intentId ? intents.get(sql, s.operation.intentId) : undefined;
+        const state = intent && states.get(intent.id);
+        if (!intent || !state) continue;
+        const call = deserializeCall(s.operation.kind, s.operation.payload);
+        const refunded = intent.amounts.refunded + (s.outcome.ok && call.kind === "refund" ? call.amount : 0n);
+        const failure = s.outcome.ok ? null : { code: s.outcome.code, message: s.outcome.message };
+        intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, failure, now());
+        const type = s.outcome.ok ? SUCCEEDED_EVENT[call.kind] ?? `payment_intent.${call.kind}_succeeded` : `payment_intent.${call.kind}_failed`;
+        payments.recordEvent(sql, intent, type, now(), {
+          operation: call.kind,
+          ...("amount" in call ? { amount: call.amount.toString() } : {}),
+          transaction_hash: s.txHash,
+          block_number: s.blockNumber,
+          ...(failure ? { failure } : {}),
+        });
+      }
+    };
+  };
+}

@@ -1,0 +1,204 @@
+// Payment intents and their events. Amounts are decimal strings in the database, bigints in the domain.
+import { termsFromJson } from "../chain/operation-codec.js";
+import type { PaymentStatus } from "../chain/typed-data.js";
+import type { CaptureMethod, OperationKind, PaymentIntent } from "../domain/payment-intent.js";
+import type { Sql } from "./database.js";
+
+interface IntentRecord {
+  id: string;
+  merchant_id: string;
+  status: string;
+  payment_id: string;
+  terms: string;
+  capture_method: CaptureMethod;
+  metadata: string;
+  amount_capturable: string;
+  amount_held: string;
+  amount_released: string;
+  amount_refunded: string;
+  failure_code: string | null;
+  failure_message: string | null;
+  created_at: number;
+  updated_at: number;
+  pending: string | null;
+}
+
+/** The chain status is stored as its number in `status`. */
+function toIntent(r: IntentRecord): PaymentIntent {
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    paymentId: r.payment_id,
+    terms: termsFromJson(JSON.parse(r.terms) as Record<string, unknown>),
+    captureMethod: r.capture_method,
+    metadata: JSON.parse(r.metadata) as Record<string, string>,
+    chainStatus: Number(r.status) as PaymentStatus,
+    amounts: {
+      capturable: BigInt(r.amount_capturable),
+      held: BigInt(r.amount_held),
+      released: BigInt(r.amount_released),
+      refunded: BigInt(r.amount_refunded),
+    },
+    pendingOperations: r.pending ? (r.pending.split(",") as OperationKind[]) : [],
+    ...(r.failure_code ? { failure: { code: r.failure_code, message: r.failure_message ?? "" } } : {}),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const SELECT = `SELECT i.*, (SELECT GROUP_CONCAT(kind) FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned')) AS pending
+  FROM payment_intents i`;
+
+export interface IntentFilter {
+  merchantId: string;
+  limit: number;
+  startingAfter?: string;
+  /** Chain status numbers to keep. */
+  chainStatuses?: number[];
+  buyer?: string;
+  orderRef?: string;
+}
+
+export const intents = {
+  insert(sql: Sql, intent: PaymentIntent): void {
+    sql.run(
+      `INSERT INTO payment_intents (id, merchant_id, status, payment_id, terms, amount, token, buyer, order_ref, capture_method,
+         metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      intent.id,
+      intent.merchantId,
+      String(intent.chainStatus),
+      intent.paymentId,
+      JSON.stringify(intent.terms, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      intent.terms.amount.toString(),
+      intent.terms.token,
+      intent.terms.buyer,
+      intent.terms.orderRef,
+      intent.captureMethod,
+      JSON.stringify(intent.metadata),
+      intent.createdAt,
+      intent.updatedAt,
+    );
+  },
+
+  get(sql: Sql, id: string): PaymentIntent | undefined {
+    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.id = ?`, id);
+    return r && toIntent(r);
+  },
+
+  /** A merchant's intent; another merchant's id is simply not found. */
+  getForMerchant(sql: Sql, merchantId: string, id: string): PaymentIntent | undefined {
+    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.id = ? AND i.merchant_id = ?`, id, merchantId);
+    return r && toIntent(r);
+  },
+
+  getByOrderRef(sql: Sql, merchantId: string, orderRef: string): PaymentIntent | undefined {
+    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.merchant_id = ? AND i.order_ref = ?`, merchantId, orderRef);
+    return r && toIntent(r);
+  },
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  list(sql: Sql, filter: IntentFilter): { data: PaymentIntent[]; hasMore: boolean } {
+    const where = ["i.merchant_id = ?"];
+    const params: (string | number)[] = [filter.merchantId];
+    if (filter.startingAfter) {
+      const cursor = sql.get<{ created_at: number }>(
+        "SELECT created_at FROM payment_intents WHERE id = ? AND merchant_id = ?",
+        filter.startingAfter,
+        filter.merchantId,
+      );
+      if (!cursor) return { data: [], hasMore: false };
+      where.push("(i.created_at < ? OR (i.created_at = ? AND i.id < ?))");
+      params.push(cursor.created_at, cursor.created_at, filter.startingAfter);
+    }
+    if (filter.chainStatuses?.length) {
+      where.push(`i.status IN (${filter.chainStatuses.map(() => "?").join(", ")})`);
+      params.push(...filter.chainStatuses.map(String));
+    }
+    if (filter.buyer) {
+      where.push("i.buyer = ?");
+      params.push(filter.buyer);
+    }
+    if (filter.orderRef) {
+      where.push("i.order_ref = ?");
+      params.push(filter.orderRef);
+    }
+    const rows = sql.all<IntentRecord>(
+      `${SELECT} WHERE ${where.join(" AND ")} ORDER BY i.created_at DESC, i.id DESC LIMIT ?`,
+      ...params,
+      filter.limit + 1,
+    );
+    return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
+  },
+
+  /** Records what the chain says about the payment after an operation settled. */
+  updateFromChain(
+    sql: Sql,
+    id: string,
+    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint },
+    failure: { code: string; message: string } | null,
+    now: number,
+  ): void {
+    sql.run(
+      `UPDATE payment_intents SET status = ?, amount_capturable = ?, amount_held = ?, amount_released = ?,
+         amount_refunded = ?, failure_code = ?, failure_message = ?,
+         updated_at = ? WHERE id = ?`,
+      String(state.chainStatus),
+      state.capturable.toString(),
+      state.held.toString(),
+      state.released.toString(),
+      state.refunded.toString(),
+      failure?.code ?? null,
+      failure?.message ?? null,
+      now,
+      id,
+    );
+  },
+};
+
+export interface EventRecord {
+  id: string;
+  type: string;
+  objectId: string;
+  merchantId: string | null;
+  data: unknown;
+  createdAt: number;
+}
+
+export const events = {
+  insert(sql: Sql, event: EventRecord): void {
+    sql.run(
+      "INSERT INTO events (id, merchant_id, type, object_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      event.id,
+      event.merchantId,
+      event.type,
+      event.objectId,
+      JSON.stringify(event.data),
+      event.createdAt,
+    );
+  },
+
+  /** A merchant's events, newest first, keyset-paginated on seq. */
+  list(sql: Sql, merchantId: string, page: { limit: number; startingAfter?: string; objectId?: string }) {
+    const where = ["merchant_id = ?"];
+    const params: (string | number)[] = [merchantId];
+    if (page.startingAfter) {
+      const cursor = sql.get<{ seq: number }>("SELECT seq FROM events WHERE id = ? AND merchant_id = ?", page.startingAfter, merchantId);
+      if (!cursor) return { data: [], hasMore: false };
+      where.push("seq < ?");
+      params.push(cursor.seq);
+    }
+    if (page.objectId) {
+      where.push("object_id = ?");
+      params.push(page.objectId);
+    }
+    const rows = sql.all<{ id: string; type: string; object_id: string; data: string; created_at: number }>(
+      `SELECT id, type, object_id, data, created_at FROM events WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
+      ...params,
+      page.limit + 1,
+    );
+    return {
+      data: rows.slice(0, page.limit).map((r) => ({ id: r.id, type: r.type, objectId: r.object_id, data: JSON.parse(r.data) as unknown, createdAt: r.created_at })),
+      hasMore: rows.length > page.limit,
+    };
+  },
+};
