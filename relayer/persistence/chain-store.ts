@@ -249,3 +249,32 @@ export const chainTransactions = {
     sql.run("UPDATE chain_transactions SET status = 'confirmed', updated_at = ? WHERE id = ?", now, id);
   },
 };
+
+export interface OperationTransaction {
+  kind: string;
+  status: OperationStatus;
+  failureCode: string | null;
+  failureMessage: string | null;
+  txStatus: ChainTxStatus | null;
+  hashes: string[];
+  blockNumber: number | null;
+}
+
+/** Every operation of an intent with the transaction that carried it (all its hashes). */
+export function operationsOfIntent(sql: Sql, intentId: string): OperationTransaction[] {
+  return sql
+    .all<{ kind: string; status: OperationStatus; failure_code: string | null; failure_message: string | null; tx_status: ChainTxStatus | null; hashes: string | null; block_number: number | null }>(
+      `SELECT o.kind, o.status, o.failure_code, o.failure_message, t.status AS tx_status, t.hashes, t.block_number
+         FROM operations o LEFT JOIN chain_transactions t ON t.id = o.tx_id WHERE o.intent_id = ? ORDER BY o.id`,
+      intentId,
+    )
+    .map((r) => ({
+      kind: r.kind,
+      status: r.status,
+      failureCode: r.failure_code,
+      failureMessage: r.failure_message,
+      txStatus: r.tx_status,
+      hashes: r.hashes ? (JSON.parse(r.hashes) as string[]) : [],
+      blockNumber: r.block_number,
+    }));
+}

@@ -1,0 +1,46 @@
+// Reads from the escrow and the KYC registry for the use cases (implements application/ports ChainReader).
+import { Contract, type JsonRpcProvider } from "ethers";
+
+import type { ChainReader, OnChainPayment } from "../application/ports.js";
+import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../../typechain-types/index.js";
+import type { Outcome } from "./revert-reasons.js";
+import { classifyRevert } from "./revert-reasons.js";
+import type { PaymentStatus } from "./typed-data.js";
+
+export class EscrowReader implements ChainReader {
+  readonly #escrow;
+  readonly #kyc;
+
+  constructor(provider: JsonRpcProvider, escrow: string, kycRegistry: string) {
+    this.#escrow = PaymentEscrow__factory.connect(escrow, provider);
+    this.#kyc = KycRegistry__factory.connect(kycRegistry, provider);
+  }
+
+  async paymentState(paymentId: string): Promise<OnChainPayment> {
+    const s = await this.#escrow.paymentState(paymentId);
+    return {
+      status: Number(s.status) as PaymentStatus,
+      capturable: s.capturable,
+      held: s.held,
+      released: s.released - s.refundedAfterRelease,
+    };
+  }
+
+  async kycCheck(account: string, tier: number): Promise<Outcome> {
+    try {
+      await this.#kyc.requireEligible(account, tier);
+      return { ok: true };
+    } catch (error) {
+      const data = (error as { data?: string }).data;
+      if (typeof data !== "string") throw error; // not a revert: the RPC failed, let the caller retry
+      return classifyRevert(data, [this.#kyc.interface]);
+    }
+  }
+}
+
+/** The token's EIP-712 name and decimals, read once at start. */
+export async function readTokenInfo(provider: JsonRpcProvider, token: string): Promise<{ address: string; name: string; decimals: number }> {
+  const contract = SettlementToken__factory.connect(token, provider);
+  const [name, decimals] = await Promise.all([contract.name(), contract.decimals()]);
+  return { address: await (contract as unknown as Contract).getAddress(), name, decimals: Number(decimals) };
+}

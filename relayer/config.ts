@@ -1,0 +1,58 @@
+// The relayer's settings, from the environment, validated once at start: a bad setting stops the start with a
+// message that names it.
+import { z } from "zod";
+
+const LOCAL_CHAIN_ID = 31337;
+
+const schema = z
+  .object({
+    RPC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8545"),
+    DEPLOYMENT_FILE: z.string().min(1),
+    DATABASE_PATH: z.string().min(1).default("data/relayer.db"),
+    /** A JSON keystore (encrypted) for the operator key, with its password. */
+    SIGNER_KEYSTORE: z.string().min(1).optional(),
+    SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
+    /** A raw private key: accepted only on the local development chain. */
+    SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
+    CONFIRMATIONS: z.coerce.number().int().min(1).max(1_000).default(1),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+    BATCH_SIZE: z.coerce.number().int().min(1).max(200).default(100),
+    REPRICE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
+    RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (!v.SIGNER_KEYSTORE && !v.SIGNER_PRIVATE_KEY) {
+      ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE"], input: v, message: "set SIGNER_KEYSTORE (and SIGNER_KEYSTORE_PASSWORD), or SIGNER_PRIVATE_KEY on a local chain" });
+    }
+    if (v.SIGNER_KEYSTORE && v.SIGNER_KEYSTORE_PASSWORD === undefined) {
+      ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with SIGNER_KEYSTORE" });
+    }
+  });
+
+export type RelayerConfig = z.output<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parses `env`; throws ConfigError naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined>): RelayerConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(config)"}: ${issue.message}`);
+    throw new ConfigError(`Invalid relayer configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** A raw key is for the local development chain only; elsewhere the key comes from an encrypted keystore. */
+export function assertKeyAllowed(config: RelayerConfig, chainId: number): void {
+  if (config.SIGNER_PRIVATE_KEY && !config.SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
+    throw new ConfigError(
+      `SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); chain ${chainId} needs SIGNER_KEYSTORE and SIGNER_KEYSTORE_PASSWORD`,
+    );
+  }
+}

@@ -1,0 +1,93 @@
+// Request and response schemas of the payment intent endpoints.
+import { z } from "zod";
+
+import { address, amountString, bytes32, metadata, objectId, signature } from "./common.js";
+
+const STATUSES = [
+  "requires_authorization", "processing", "requires_capture", "captured", "disputed", "released", "canceled",
+  "refunded", "failed",
+] as const;
+
+export const createIntentBody = z
+  .strictObject({
+    amount: amountString,
+    token: address,
+    buyer: address.meta({ description: "The buyer's wallet: it signs the authorization, it needs no gas" }),
+    order_ref: z.string().min(1).max(64).meta({ description: "The merchant's order reference, unique per merchant" }),
+    capture_method: z.enum(["automatic", "manual"]).default("automatic"),
+    confirmation_window: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86_400)
+      .optional()
+      .meta({ description: "Seconds after capture during which the buyer may dispute before funds are released" }),
+    kyc_tier: z.enum(["basic", "enhanced", "institutional"]).default("basic"),
+    metadata: metadata.default({}),
+  })
+  .meta({ id: "CreatePaymentIntent" });
+
+export const confirmIntentBody = z.strictObject({
+  signature: signature.meta({ description: "The buyer's EIP-712 signature of authorization.typed_data" }),
+});
+
+export const captureIntentBody = z.strictObject({
+  amount: amountString.optional().meta({ description: "Defaults to everything still capturable" }),
+});
+
+export const refundIntentBody = z.strictObject({
+  amount: amountString.optional().meta({ description: "Defaults to everything refundable" }),
+});
+
+export const emptyBody = z.strictObject({});
+
+export const intentParams = z.strictObject({ id: objectId("pi") });
+
+export const listIntentsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: objectId("pi").optional(),
+  status: z.enum(STATUSES).optional(),
+  buyer: address.optional(),
+  order_ref: z.string().min(1).max(64).optional(),
+});
+
+const transaction = z.object({
+  operation: z.string(),
+  status: z.string(),
+  hashes: z.array(z.string()),
+  block_number: z.number().nullable(),
+  confirmations: z.number(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+export const paymentIntent = z
+  .object({
+    id: z.string(),
+    object: z.literal("payment_intent"),
+    status: z.enum(STATUSES),
+    amount: z.string(),
+    amount_capturable: z.string(),
+    amount_held: z.string(),
+    amount_released: z.string(),
+    amount_refunded: z.string(),
+    token: z.string(),
+    buyer: z.string(),
+    merchant: z.string(),
+    order_ref: z.string(),
+    capture_method: z.enum(["automatic", "manual"]),
+    confirmation_window: z.number(),
+    payment_id: bytes32,
+    expires_at: z.number().meta({ description: "Unix seconds: the buyer's authorization must be on chain before" }),
+    capture_before: z.number(),
+    refund_before: z.number(),
+    metadata: z.record(z.string(), z.string()),
+    authorization: z
+      .object({ typed_data: z.unknown() })
+      .nullable()
+      .meta({ description: "What the buyer signs (EIP-712), while the intent requires authorization" }),
+    last_error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    transactions: z.array(transaction),
+    created: z.number(),
+    updated: z.number(),
+  })
+  .meta({ id: "PaymentIntent" });

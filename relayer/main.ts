@@ -1,0 +1,163 @@
+// Composition root: validated config -> database -> chain identity check -> workers -> HTTP. `startRelayer`
+// is what `npm start` and the tests call; run this file directly to start a relayer from the environment.
+import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
+
+import { JsonRpcProvider, Wallet } from "ethers";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+import { settlementHandler } from "./application/settlement.js";
+import { PaymentsService } from "./application/payments.js";
+import { Confirmer } from "./chain/confirmer.js";
+import { EscrowReader, readTokenInfo } from "./chain/reader.js";
+import { Submitter, type Failpoint } from "./chain/submitter.js";
+import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
+import { createApp } from "./http/app.js";
+import { createLogger, type Logger } from "./http/logging.js";
+import { operations } from "./persistence/chain-store.js";
+import { Database } from "./persistence/database.js";
+import { ensureChainIdentity } from "./persistence/meta.js";
+import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
+
+export interface RunningRelayer {
+  url: string;
+  db: Database;
+  signer: string;
+  stop(): Promise<void>;
+}
+
+interface DeploymentFile {
+  chainId: number;
+  genesisHash: string;
+  contracts: { SettlementToken: { address: string }; KycRegistry: { address: string }; PaymentEscrow: { address: string } };
+}
+
+const OPERATOR_ROLE = "0x97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b929";
+
+export async function startRelayer(config: RelayerConfig, options: { logger?: Logger; failpoint?: Failpoint } = {}): Promise<RunningRelayer> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const deployment = JSON.parse(await readFile(config.DEPLOYMENT_FILE, "utf8")) as DeploymentFile;
+  // ethers caches results for 250 ms by default, which reuses nonces on back-to-back sends: disable it.
+  const provider = new JsonRpcProvider(config.RPC_URL, undefined, { cacheTimeout: -1, staticNetwork: true, polling: false });
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const genesis = await provider.getBlock(0);
+  if (chainId !== deployment.chainId || genesis?.hash !== deployment.genesisHash) {
+    throw new Error(
+      `The RPC at ${config.RPC_URL} serves chain ${chainId} (genesis ${genesis?.hash}), but ${config.DEPLOYMENT_FILE} was deployed on chain ${deployment.chainId} (genesis ${deployment.genesisHash})`,
+    );
+  }
+  assertKeyAllowed(config, chainId);
+
+  const db = new Database({ path: config.DATABASE_PATH });
+  const escrow = deployment.contracts.PaymentEscrow.address;
+  await ensureChainIdentity(db, {
+    chainId,
+    genesisHash: deployment.genesisHash,
+    escrow,
+    token: deployment.contracts.SettlementToken.address,
+    kycRegistry: deployment.contracts.KycRegistry.address,
+  }, config.DATABASE_PATH);
+
+  const wallet = config.SIGNER_KEYSTORE
+    ? (Wallet.fromEncryptedJsonSync(await readFile(config.SIGNER_KEYSTORE, "utf8"), config.SIGNER_KEYSTORE_PASSWORD ?? "") as Wallet)
+    : new Wallet(config.SIGNER_PRIVATE_KEY!);
+  const signer = wallet.connect(provider);
+  if (!(await PaymentEscrow__factory.connect(escrow, provider).hasRole(OPERATOR_ROLE, signer.address))) {
+    throw new Error(`The signer ${signer.address} does not hold the escrow's OPERATOR_ROLE`);
+  }
+
+  const token = await readTokenInfo(provider, deployment.contracts.SettlementToken.address);
+  const reader = new EscrowReader(provider, escrow, deployment.contracts.KycRegistry.address);
+  const payments = new PaymentsService({ chainId: BigInt(chainId), escrow, token }, reader);
+  const now = () => Date.now();
+  const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()];
+  const submitter = new Submitter(db, provider, signer, escrow, { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
+  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settlementHandler(db, reader, payments, now), errorInterfaces as never);
+
+  // ---- metrics
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const queueDepth = new Gauge({ name: "relayer_outbox_operations", help: "Outbox operations by status", labelNames: ["status"], registers: [registry] });
+  const tickDuration = new Histogram({ name: "relayer_worker_tick_seconds", help: "Duration of one submit+confirm round", registers: [registry] });
+
+  // ---- the worker: one ordered stream per signer key
+  let head = await provider.getBlockNumber();
+  let running = true;
+  let current: Promise<void> = Promise.resolve();
+  const loop = async () => {
+    while (running) {
+      const end = tickDuration.startTimer();
+      try {
+        await submitter.tick();
+        await confirmer.tick();
+        head = await provider.getBlockNumber();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, "worker round failed; retrying");
+      }
+      end();
+      if (running) await new Promise((r) => setTimeout(r, config.POLL_INTERVAL_MS));
+    }
+  };
+  current = loop();
+
+  const app = createApp({
+    db,
+    logger,
+    payments,
+    head: () => head,
+    now,
+    rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    health: {
+      database: async () => ({ ok: (await db.read((sql) => sql.get<{ ok: number }>("SELECT 1 AS ok")))?.ok === 1 }),
+      rpc: async () => ({ ok: true, detail: `block ${await provider.getBlockNumber()}` }),
+      signerBalance: async () => {
+        const balance = await provider.getBalance(signer.address);
+        return { ok: balance > 10n ** 16n, detail: `${balance} wei` };
+      },
+      metrics: async () => {
+        const counts = await db.read((sql) => operations.countByStatus(sql));
+        for (const [status, n] of Object.entries(counts)) queueDepth.set({ status }, n);
+        return { contentType: registry.contentType, body: await registry.metrics() };
+      },
+    },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://${config.HOST}:${typeof address === "object" && address ? address.port : config.PORT}`;
+  logger.info({ url, signer: signer.address, chainId, escrow }, "relayer started");
+
+  return {
+    url,
+    db,
+    signer: signer.address,
+    async stop() {
+      // Stop taking requests, let the current worker round finish (every step is persisted), then close.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      running = false;
+      await current;
+      provider.destroy();
+      db.close();
+    },
+  };
+}
+
+// Run directly: `tsx relayer/main.ts` with the settings in the environment.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = (() => {
+    try {
+      return loadConfig(process.env);
+    } catch (error) {
+      console.error((error as Error).message);
+      process.exit(2);
+    }
+  })();
+  const relayer = await startRelayer(config).catch((error: unknown) => {
+    console.error((error as Error).message);
+    process.exit(1);
+  });
+  const shutdown = () => void relayer.stop().then(() => process.exit(0));
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
