@@ -253,16 +253,8 @@ export const webhooks = {
     return due;
   },
 
-  /** Logs one attempt and moves the delivery to `result`. */
-  recordAttempt(sql: Sql, attempt: WebhookAttempt, result: AttemptResult): void {
-    sql.run(
-      "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
-      attempt.deliveryId,
-      attempt.attemptedAt,
-      attempt.statusCode,
-      attempt.error,
-      Math.round(attempt.durationMs),
-    );
+  /** Logs one attempt and moves the delivery to `result`; false if the delivery is gone (its endpoint was deleted). */
+  recordAttempt(sql: Sql, attempt: WebhookAttempt, result: AttemptResult): boolean {
     const { changes } = sql.run(
       `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
          next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?, last_error = ? WHERE id = ?`,
@@ -273,7 +265,16 @@ export const webhooks = {
       attempt.error,
       attempt.deliveryId,
     );
-    if (changes !== 1) throw new Error(`no webhook delivery ${attempt.deliveryId}`);
+    if (changes !== 1) return false;
+    sql.run(
+      "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
+      attempt.deliveryId,
+      attempt.attemptedAt,
+      attempt.statusCode,
+      attempt.error,
+      Math.round(attempt.durationMs),
+    );
+    return true;
   },
 
   getDelivery(sql: Sql, id: string): WebhookDelivery | undefined {
