@@ -120,8 +120,55 @@ export async function startReceiver(options: {
     requests,
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+export interface EndpointSetup {
+  db: Database;
+  merchantId: string;
+  endpointId: string;
+  secret: string;
+  receiver: Receiver;
+  close(): Promise<void>;
+}
+
+/** A database, a merchant, a receiver and an active endpoint pointing at it. */
+export async function setupEndpoint(
+  options: { enabledEvents?: string[]; status?: (n: number) => number; now?: () => number; delayMs?: number } = {},
+): Promise<EndpointSetup> {
+  const db = openDatabase();
+  const merchantId = await insertMerchant(db);
+  let secret = "";
+  const receiver = await startReceiver({ secret: () => secret, status: options.status, now: options.now, delayMs: options.delayMs });
+  const created = await db.transaction((sql) =>
+    webhooks.createEndpoint(sql, { merchantId, url: receiver.url, enabledEvents: options.enabledEvents ?? ["*"] }, MASTER_KEY, options.now?.() ?? Date.now()),
+  );
+  secret = created.secret;
+  let closed: Promise<void> | undefined;
+  const setup: EndpointSetup = {
+    db,
+    merchantId,
+    endpointId: created.endpoint.id,
+    secret,
+    receiver,
+    close: () =>
+      (closed ??= receiver.close().then(() => {
+        db.close();
+        open.delete(setup);
+      })),
+  };
+  open.add(setup);
+  return setup;
+}
+
+const open = new Set<EndpointSetup>();
+
+/** Closes what a failed test left open (so the run ends) and removes the temp dir; for `after`. */
+export async function cleanUp(): Promise<void> {
+  await Promise.all([...open].map((s) => s.close()));
+  removeTempDir();
 }
