@@ -191,4 +191,17 @@ describe("WebhookDispatcher", () => {
     assert.equal(s.receiver.requests.length, 1);
     await s.close();
   });
+  it("keeps ticking once started, until stopped", async () => {
+    const s = await setupEndpoint();
+    const d = dispatcher(s);
+    d.start(10);
+    await emitEvent(s.db, s.merchantId, "payment_intent.succeeded");
+    for (let i = 0; i < 100 && s.receiver.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(s.receiver.requests.length, 1, "the event that came after start() was delivered");
+    await d.stop();
+    await emitEvent(s.db, s.merchantId, "payment_intent.canceled");
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(s.receiver.requests.length, 1, "nothing is sent after stop()");
+    await s.close();
+  });
 });
