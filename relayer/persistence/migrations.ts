@@ -139,4 +139,53 @@ CREATE TABLE events (
 CREATE INDEX events_by_merchant ON events (merchant_id, seq);
 `,
   },
+  {
+    version: 2,
+    name: "webhooks",
+    sql: `
+-- Where a merchant wants events sent. The signing secret is stored encrypted (AES-256-GCM under the master key).
+CREATE TABLE webhook_endpoints (
+  id                TEXT PRIMARY KEY,
+  merchant_id       TEXT NOT NULL REFERENCES merchants (id),
+  url               TEXT NOT NULL,
+  description       TEXT NOT NULL DEFAULT '',
+  secret_ciphertext TEXT NOT NULL,
+  enabled_events    TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE INDEX webhook_endpoints_by_merchant ON webhook_endpoints (merchant_id, status);
+
+-- One message per (endpoint, event); its id is the webhook-id header, stable across retries so receivers
+-- can deduplicate. cycle_attempts counts the attempts of the current retry schedule (a redelivery restarts it).
+CREATE TABLE webhook_deliveries (
+  id               TEXT PRIMARY KEY,
+  endpoint_id      TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+  event_id         TEXT NOT NULL REFERENCES events (id),
+  status           TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  cycle_attempts   INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER,
+  last_attempt_at  INTEGER,
+  last_status_code INTEGER,
+  last_error       TEXT,
+  created_at       INTEGER NOT NULL,
+  UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, created_at DESC, id DESC);
+
+-- The delivery log: one row per HTTP attempt.
+CREATE TABLE webhook_attempts (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id  TEXT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  attempted_at INTEGER NOT NULL,
+  status_code  INTEGER,
+  error        TEXT,
+  duration_ms  INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);
+`,
+  },
 ];
