@@ -10,6 +10,7 @@ import { settlementHandler } from "./application/settlement.js";
 import { PaymentsService } from "./application/payments.js";
 import { Confirmer } from "./chain/confirmer.js";
 import { EscrowReader, readTokenInfo } from "./chain/reader.js";
+import { failpointsFromEnv } from "./chain/failpoints.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
 import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -34,7 +35,7 @@ interface DeploymentFile {
 
 const OPERATOR_ROLE = "0x97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b929";
 
-export async function startRelayer(config: RelayerConfig, options: { logger?: Logger; failpoint?: Failpoint } = {}): Promise<RunningRelayer> {
+export async function startRelayer(config: RelayerConfig, options: { logger?: Logger; failpoint?: Failpoint | undefined } = {}): Promise<RunningRelayer> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const deployment = JSON.parse(await readFile(config.DEPLOYMENT_FILE, "utf8")) as DeploymentFile;
   // ethers caches results for 250 ms by default, which reuses nonces on back-to-back sends: disable it.
@@ -127,6 +128,8 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const address = server.address();
   const url = `http://${config.HOST}:${typeof address === "object" && address ? address.port : config.PORT}`;
   logger.info({ url, signer: signer.address, chainId, escrow }, "relayer started");
+  // A supervisor (tests, process managers) reads this line to learn the URL when PORT=0.
+  if (process.env.RELAYER_ANNOUNCE === "1") console.log(`RELAYER_LISTENING ${url}`);
 
   return {
     url,
@@ -153,7 +156,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(2);
     }
   })();
-  const relayer = await startRelayer(config).catch((error: unknown) => {
+  const relayer = await startRelayer(config, { failpoint: failpointsFromEnv(process.env.RELAYER_FAILPOINTS) }).catch((error: unknown) => {
     console.error((error as Error).message);
     process.exit(1);
   });

@@ -1,6 +1,6 @@
 // Payment intent use cases: validate, then write the domain rows, the event, the outbox operation and the
 // idempotent response in ONE database transaction. The chain is only read here, never written.
-import { TypedDataEncoder, verifyTypedData } from "ethers";
+import { id, TypedDataEncoder, verifyTypedData } from "ethers";
 
 import type { EscrowCall } from "../chain/escrow-calls.js";
 import { serializeCall } from "../chain/operation-codec.js";
@@ -81,11 +81,12 @@ export class PaymentsService {
       feeBps: merchant.feeBps,
       partner: merchant.partner,
       partnerShareBps: merchant.partnerShareBps,
-      orderRef: input.orderRef,
+      orderRef: id(input.orderRef),
     };
     return {
       id: newId("pi"),
       merchantId: merchant.id,
+      orderRef: input.orderRef,
       paymentId: TypedDataEncoder.hash(escrowDomain(this.chain.chainId, this.chain.escrow), PaymentTermsTypes, terms),
       terms,
       captureMethod: input.captureMethod,
@@ -99,8 +100,8 @@ export class PaymentsService {
   }
 
   insertIntent(sql: Sql, intent: PaymentIntent): void {
-    if (intents.getByOrderRef(sql, intent.merchantId, intent.terms.orderRef)) {
-      throw invalid("order_ref_duplicate", `An intent with order_ref ${intent.terms.orderRef} already exists`, "order_ref");
+    if (intents.getByOrderRef(sql, intent.merchantId, intent.orderRef)) {
+      throw invalid("order_ref_duplicate", `An intent with order_ref ${intent.orderRef} already exists`, "order_ref");
     }
     intents.insert(sql, intent);
     this.recordEvent(sql, intent, "payment_intent.created", intent.createdAt);

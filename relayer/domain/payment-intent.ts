@@ -30,6 +30,8 @@ export interface PaymentIntent {
   id: string;
   merchantId: string;
   paymentId: string;
+  /** The merchant's order reference; the terms carry its keccak256 hash. */
+  orderRef: string;
   terms: PaymentTerms;
   captureMethod: CaptureMethod;
   metadata: Record<string, string>;

@@ -10,6 +10,7 @@ interface IntentRecord {
   status: string;
   payment_id: string;
   terms: string;
+  order_ref: string;
   capture_method: CaptureMethod;
   metadata: string;
   amount_capturable: string;
@@ -29,6 +30,7 @@ function toIntent(r: IntentRecord): PaymentIntent {
     id: r.id,
     merchantId: r.merchant_id,
     paymentId: r.payment_id,
+    orderRef: r.order_ref,
     terms: termsFromJson(JSON.parse(r.terms) as Record<string, unknown>),
     captureMethod: r.capture_method,
     metadata: JSON.parse(r.metadata) as Record<string, string>,
@@ -72,7 +74,7 @@ export const intents = {
       intent.terms.amount.toString(),
       intent.terms.token,
       intent.terms.buyer,
-      intent.terms.orderRef,
+      intent.orderRef,
       intent.captureMethod,
       JSON.stringify(intent.metadata),
       intent.createdAt,

@@ -72,7 +72,7 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
       token: intent.terms.token,
       buyer: intent.terms.buyer,
       merchant: intent.terms.merchant,
-      order_ref: intent.terms.orderRef,
+      order_ref: intent.orderRef,
       capture_method: intent.captureMethod,
       confirmation_window: Number(intent.terms.confirmationWindow),
       payment_id: intent.paymentId,
