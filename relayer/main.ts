@@ -8,7 +8,9 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
 import { PaymentsService } from "./application/payments.js";
+import { chainActivityHandler } from "./application/chain-activity.js";
 import { Confirmer } from "./chain/confirmer.js";
+import { Indexer } from "./chain/indexer.js";
 import { EscrowReader, readTokenInfo } from "./chain/reader.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
@@ -30,6 +32,7 @@ export interface RunningRelayer {
 interface DeploymentFile {
   chainId: number;
   genesisHash: string;
+  deploymentBlock: number;
   contracts: { SettlementToken: { address: string }; KycRegistry: { address: string }; PaymentEscrow: { address: string } };
 }
 
@@ -73,6 +76,14 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const now = () => Date.now();
   const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()];
   const submitter = new Submitter(db, provider, signer, escrow, { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
+  const indexer = new Indexer(
+    db,
+    provider,
+    escrow,
+    deployment.deploymentBlock,
+    config.CONFIRMATIONS,
+    chainActivityHandler(db, reader, payments, now),
+  );
   const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settlementHandler(db, reader, payments, now), errorInterfaces as never);
 
   // ---- metrics
@@ -91,6 +102,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       try {
         await submitter.tick();
         await confirmer.tick();
+        await indexer.tick();
         head = await provider.getBlockNumber();
       } catch (error) {
         logger.warn({ err: (error as Error).message }, "worker round failed; retrying");

@@ -194,6 +194,7 @@ export const chainTransactions = {
     const tx = this.get(sql, id);
     if (!tx) throw new Error(`no chain transaction ${id}`);
     const hashes = tx.hashes.includes(signed.hash) ? tx.hashes : [...tx.hashes, signed.hash];
+    sql.run("INSERT OR IGNORE INTO chain_transaction_hashes (hash, tx_id) VALUES (?, ?)", signed.hash, id);
     sql.run(
       `UPDATE chain_transactions SET status = CASE WHEN status = 'allocated' THEN 'signed' ELSE status END, raw = ?,
          hashes = ?, gas_limit = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?, updated_at = ? WHERE id = ?`,

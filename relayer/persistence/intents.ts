@@ -93,6 +93,11 @@ export const intents = {
     return r && toIntent(r);
   },
 
+  getByPaymentId(sql: Sql, paymentId: string): PaymentIntent | undefined {
+    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.payment_id = ?`, paymentId.toLowerCase());
+    return r && toIntent(r);
+  },
+
   getByOrderRef(sql: Sql, merchantId: string, orderRef: string): PaymentIntent | undefined {
     const r = sql.get<IntentRecord>(`${SELECT} WHERE i.merchant_id = ? AND i.order_ref = ?`, merchantId, orderRef);
     return r && toIntent(r);

@@ -188,4 +188,36 @@ CREATE TABLE webhook_attempts (
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);
 `,
   },
+  {
+    version: 3,
+    name: "indexer",
+    sql: `
+-- Every hash any of our transactions was ever signed with, to tell our own transactions from others' on chain.
+CREATE TABLE chain_transaction_hashes (
+  hash  TEXT PRIMARY KEY,
+  tx_id INTEGER NOT NULL REFERENCES chain_transactions (id)
+);
+INSERT INTO chain_transaction_hashes (hash, tx_id)
+  SELECT j.value, t.id FROM chain_transactions AS t, json_each(t.hashes) AS j;
+
+-- The escrow's logs, indexed from the deployment block once they have CONFIRMATIONS blocks.
+CREATE TABLE chain_logs (
+  block_number INTEGER NOT NULL,
+  block_hash   TEXT NOT NULL,
+  log_index    INTEGER NOT NULL,
+  tx_hash      TEXT NOT NULL,
+  event        TEXT NOT NULL,
+  payment_id   TEXT,
+  data         TEXT NOT NULL,
+  PRIMARY KEY (block_number, log_index)
+);
+CREATE INDEX chain_logs_by_payment ON chain_logs (payment_id, block_number, log_index);
+
+-- The hash of each indexed block (the recent ones), to detect a reorg below the cursor.
+CREATE TABLE indexed_blocks (
+  number INTEGER PRIMARY KEY,
+  hash   TEXT NOT NULL
+);
+`,
+  },
 ];

@@ -1,0 +1,51 @@
+// What others did on chain to our merchants' payments (a buyer's reclaim, a release or refund by another tool,
+// a dispute): the intent takes the payment's on-chain state and an event records what happened, as for our own
+// operations, so merchants see it in the API and in their webhooks.
+import type { IndexedLog, LogHandler } from "../chain/indexer.js";
+import type { PaymentIntent } from "../domain/payment-intent.js";
+import type { Database } from "../persistence/database.js";
+import { intents } from "../persistence/intents.js";
+import type { PaymentsService } from "./payments.js";
+import type { ChainReader, OnChainPayment } from "./ports.js";
+
+const EVENT_TYPES: Record<string, string> = {
+  PaymentAuthorized: "payment_intent.authorized",
+  PaymentCaptured: "payment_intent.captured",
+  PaymentVoided: "payment_intent.canceled",
+  PaymentReclaimed: "payment_intent.reclaimed",
+  PaymentReleased: "payment_intent.released",
+  PaymentRefunded: "payment_intent.refunded",
+  ReceiptConfirmed: "payment_intent.receipt_confirmed",
+  DisputeOpened: "payment_intent.disputed",
+  DisputeResolved: "payment_intent.dispute_resolved",
+};
+
+export function chainActivityHandler(db: Database, reader: ChainReader, payments: PaymentsService, now: () => number): LogHandler {
+  return async (foreign: IndexedLog[]) => {
+    const relevant = foreign.filter((log) => log.paymentId !== null && EVENT_TYPES[log.event]);
+    const touched = await db.read((sql) =>
+      [...new Set(relevant.map((log) => log.paymentId!))]
+        .map((paymentId) => intents.getByPaymentId(sql, paymentId))
+        .filter((intent): intent is PaymentIntent => intent !== undefined),
+    );
+    const states = new Map<string, OnChainPayment>();
+    for (const intent of touched) states.set(intent.paymentId, await reader.paymentState(intent.paymentId));
+
+    return (sql) => {
+      for (const log of relevant) {
+        const intent = intents.getByPaymentId(sql, log.paymentId!);
+        const state = intent && states.get(intent.paymentId);
+        if (!intent || !state) continue;
+        const refunded = intent.amounts.refunded + (log.event === "PaymentRefunded" ? BigInt(log.args.amount ?? "0") : 0n);
+        intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, intent.failure ?? null, now());
+        payments.recordEvent(sql, intent, EVENT_TYPES[log.event]!, now(), {
+          source: "chain",
+          chain_event: log.event,
+          args: log.args,
+          transaction_hash: log.txHash,
+          block_number: log.blockNumber,
+        });
+      }
+    };
+  };
+}
