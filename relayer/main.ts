@@ -117,7 +117,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     db,
     logger,
     payments,
-    head: () => head,
+    head: () => Math.max(head, confirmer.head),
     now,
     rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
     health: {

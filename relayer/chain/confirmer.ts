@@ -22,6 +22,9 @@ export interface SettledOperation {
 export type SettlementHandler = (settled: SettledOperation[]) => Promise<(sql: Sql) => void>;
 
 export class Confirmer {
+  /** The latest block number seen, set before anything it confirms is committed. */
+  head = 0;
+
   constructor(
     private readonly db: Database,
     private readonly provider: JsonRpcProvider,
@@ -37,6 +40,7 @@ export class Confirmer {
     const inFlight = await this.db.read((sql) => chainTransactions.inStatus(sql, this.signer, ["submitted", "mined"]));
     if (inFlight.length === 0) return 0;
     const head = await this.provider.getBlockNumber();
+    this.head = Math.max(this.head, head);
     let changed = 0;
     for (const tx of inFlight) changed += await this.#follow(tx, head);
     return changed;
