@@ -23,6 +23,8 @@ const schema = z
     REPRICE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
     RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+    /** How often every merchant's available balance is paid out in one batch; 0 turns the run off. */
+    SETTLEMENT_RUN_INTERVAL_MS: z.coerce.number().int().min(0).default(86_400_000),
   })
   .check((ctx) => {
     const v = ctx.value;

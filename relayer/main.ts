@@ -8,6 +8,8 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
 import { PaymentsService } from "./application/payments.js";
+import { PayoutsService } from "./application/payouts.js";
+import { queueDueReleases, runSettlement } from "./application/scheduled.js";
 import { chainActivityHandler } from "./application/chain-activity.js";
 import { Confirmer } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
@@ -72,7 +74,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
 
   const token = await readTokenInfo(provider, deployment.contracts.SettlementToken.address);
   const reader = new EscrowReader(provider, escrow, deployment.contracts.KycRegistry.address);
-  const payments = new PaymentsService({ chainId: BigInt(chainId), escrow, token }, reader);
+  const chainContext = { chainId: BigInt(chainId), escrow, token };
+  const payments = new PaymentsService(chainContext, reader);
+  const payoutsService = new PayoutsService(chainContext);
   const now = () => Date.now();
   const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()];
   const submitter = new Submitter(db, provider, signer, escrow, { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
@@ -84,7 +88,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     config.CONFIRMATIONS,
     chainActivityHandler(db, reader, payments, now),
   );
-  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settlementHandler(db, reader, payments, now), errorInterfaces as never);
+  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settlementHandler(db, reader, payments, payoutsService, now), errorInterfaces as never);
 
   // ---- metrics
   const registry = new Registry();
@@ -95,11 +99,18 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   // ---- the worker: one ordered stream per signer key
   let head = await provider.getBlockNumber();
   let running = true;
+  let nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
   let current: Promise<void> = Promise.resolve();
   const loop = async () => {
     while (running) {
       const end = tickDuration.startTimer();
       try {
+        await queueDueReleases(db, payments, now);
+        if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
+          nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
+          const queued = await runSettlement(db, chainContext, reader, payoutsService, now);
+          if (queued > 0) logger.info({ payouts: queued }, "settlement run queued payouts");
+        }
         await submitter.tick();
         await confirmer.tick();
         await indexer.tick();
@@ -117,6 +128,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     db,
     logger,
     payments,
+    chain: chainContext,
+    reader,
+    payoutsService,
     head: () => Math.max(head, confirmer.head),
     now,
     rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },

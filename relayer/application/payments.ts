@@ -20,7 +20,8 @@ import { newId } from "../domain/ids.js";
 import { assertCanRequest, type CaptureMethod, type OperationKind, type PaymentIntent } from "../domain/payment-intent.js";
 import { operations } from "../persistence/chain-store.js";
 import type { Sql } from "../persistence/database.js";
-import { events, intents } from "../persistence/intents.js";
+import { intents } from "../persistence/intents.js";
+import { recordEvent } from "./events.js";
 import type { Merchant } from "../persistence/merchants.js";
 import type { ChainContext, ChainReader } from "./ports.js";
 
@@ -161,14 +162,7 @@ export class PaymentsService {
   }
 
   recordEvent(sql: Sql, intent: PaymentIntent, type: string, now: number, extra: Record<string, unknown> = {}): void {
-    events.insert(sql, {
-      id: newId("evt"),
-      type,
-      objectId: intent.id,
-      merchantId: intent.merchantId,
-      data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra },
-      createdAt: now,
-    });
+    recordEvent(sql, { merchantId: intent.merchantId, type, objectId: intent.id, data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra } }, now);
   }
 
   getIntent(sql: Sql, merchantId: string, id: string): PaymentIntent {

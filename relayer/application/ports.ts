@@ -8,12 +8,16 @@ export interface OnChainPayment {
   held: bigint;
   /** Released to the merchant and not refunded since. */
   released: bigint;
+  /** Unix seconds of the latest capture: the confirmation window runs from it. */
+  heldSince: number;
 }
 
 export interface ChainReader {
   paymentState(paymentId: string): Promise<OnChainPayment>;
   /** Whether `account` passes the KYC registry at `tier` now; the registry's own reason otherwise. */
   kycCheck(account: string, tier: number): Promise<Outcome>;
+  /** An account's claimable balance in the escrow. */
+  escrowBalance(token: string, account: string): Promise<bigint>;
 }
 
 /** The deployment the relayer serves, read once at start. */

@@ -6,6 +6,7 @@ import type { PaymentIntent } from "../domain/payment-intent.js";
 import type { Database } from "../persistence/database.js";
 import { intents } from "../persistence/intents.js";
 import type { PaymentsService } from "./payments.js";
+import type { PayoutsService } from "./payouts.js";
 import type { ChainReader, OnChainPayment } from "./ports.js";
 
 const SUCCEEDED_EVENT: Record<string, string> = {
@@ -21,7 +22,13 @@ const SUCCEEDED_EVENT: Record<string, string> = {
  * The confirmer's handler: reads the on-chain state of every payment the settled operations touched (outside
  * any database transaction), then returns what the confirmer applies inside its transaction.
  */
-export function settlementHandler(db: Database, reader: ChainReader, payments: PaymentsService, now: () => number): SettlementHandler {
+export function settlementHandler(
+  db: Database,
+  reader: ChainReader,
+  payments: PaymentsService,
+  payoutsService: PayoutsService,
+  now: () => number,
+): SettlementHandler {
   return async (settled: SettledOperation[]) => {
     const intentIds = [...new Set(settled.map((s) => s.operation.intentId).filter((id): id is string => id !== null))];
     const touched = await db.read((sql) => intentIds.map((id) => intents.get(sql, id)).filter((i): i is PaymentIntent => !!i));
@@ -30,6 +37,10 @@ export function settlementHandler(db: Database, reader: ChainReader, payments: P
 
     return (sql) => {
       for (const s of settled) {
+        if (s.operation.kind === "payout") {
+          payoutsService.settle(sql, s, now());
+          continue;
+        }
         const intent = s.operation.intentId ? intents.get(sql, s.operation.intentId) : undefined;
         const state = intent && states.get(intent.id);
         if (!intent || !state) continue;

@@ -13,6 +13,8 @@ export interface SettledOperation {
   outcome: Outcome;
   txHash: string;
   blockNumber: number;
+  /** The escrow's events in the transaction (all items of a batch), arguments by name as strings. */
+  events: { name: string; args: Record<string, string> }[];
 }
 
 /**
@@ -90,11 +92,19 @@ export class Confirmer {
 
   async #outcomes(tx: ChainTxRow, receipt: TransactionReceipt): Promise<SettledOperation[]> {
     const ops = await this.db.read((sql) => operations.ofTransaction(sql, tx.id));
+    const events = receipt.logs.flatMap((log) => {
+      const parsed = safeParseLog(log.topics as string[], log.data);
+      if (!parsed) return [];
+      const args: Record<string, string> = {};
+      parsed.fragment.inputs.forEach((input, i) => (args[input.name] = String(parsed.args[i])));
+      return [{ name: parsed.name, args }];
+    });
     const settle = (operation: OperationRow, outcome: Outcome): SettledOperation => ({
       operation,
       outcome,
       txHash: receipt.hash,
       blockNumber: receipt.blockNumber,
+      events,
     });
     if (receipt.status !== 1) {
       const outcome = classifyRevert(await this.#revertData(tx, receipt), this.errorInterfaces);

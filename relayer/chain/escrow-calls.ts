@@ -9,10 +9,11 @@ export const escrowInterface: Interface = PaymentEscrow__factory.createInterface
 export type EscrowCall =
   | { kind: "authorize" | "charge"; terms: PaymentTerms; method: FundingMethod; funding: string }
   | { kind: "capture" | "refund"; terms: PaymentTerms; amount: bigint }
-  | { kind: "void" | "release"; terms: PaymentTerms };
+  | { kind: "void" | "release"; terms: PaymentTerms }
+  | { kind: "payout"; token: string; account: string };
 
 /** Kinds the escrow has a batch entry point for, where each item succeeds or fails on its own. */
-export const BATCHABLE = new Set<EscrowCall["kind"]>(["authorize", "capture", "release"]);
+export const BATCHABLE = new Set<EscrowCall["kind"]>(["authorize", "capture", "release", "payout"]);
 
 /** Calldata for one call, or for a batch of calls of one batchable kind. */
 export function encodeCalls(calls: EscrowCall[]): string {
@@ -37,8 +38,15 @@ export function encodeCalls(calls: EscrowCall[]): string {
           return { terms: a.terms, amount: a.amount };
         }),
       ]);
+    case "payout": {
+      const payouts = calls as { token: string; account: string }[];
+      if (payouts.some((p) => p.token.toLowerCase() !== payouts[0]!.token.toLowerCase())) {
+        throw new Error("payouts of different tokens cannot share a batch");
+      }
+      return escrowInterface.encodeFunctionData("payoutMany", [payouts[0]!.token, payouts.map((p) => p.account)]);
+    }
     default:
-      return escrowInterface.encodeFunctionData("releaseMany", [calls.map((c) => c.terms)]);
+      return escrowInterface.encodeFunctionData("releaseMany", [calls.map((c) => (c as { terms: PaymentTerms }).terms)]);
   }
 }
 
@@ -53,6 +61,8 @@ function encodeOne(call: EscrowCall): string {
     case "void":
     case "release":
       return escrowInterface.encodeFunctionData(call.kind, [call.terms]);
+    case "payout":
+      return escrowInterface.encodeFunctionData("payout", [call.token, call.account]);
   }
 }
 

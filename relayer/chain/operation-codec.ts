@@ -9,6 +9,7 @@ export function serializeCall(call: EscrowCall): string {
 export function deserializeCall(kind: string, payload: string): EscrowCall {
   const raw = JSON.parse(payload) as Record<string, unknown> & { terms: Record<string, unknown> };
   if (raw.kind !== kind) throw new Error(`operation payload of kind ${String(raw.kind)} stored as ${kind}`);
+  if (kind === "payout") return { kind, token: String(raw.token), account: String(raw.account) };
   const terms = termsFromJson(raw.terms);
   switch (kind) {
     case "authorize":

@@ -23,7 +23,12 @@ export class EscrowReader implements ChainReader {
       capturable: s.capturable,
       held: s.held,
       released: s.released - s.refundedAfterRelease,
+      heldSince: Number(s.heldSince),
     };
+  }
+
+  escrowBalance(token: string, account: string): Promise<bigint> {
+    return this.#escrow.balanceOf(token, account);
   }
 
   async kycCheck(account: string, tier: number): Promise<Outcome> {

@@ -34,6 +34,8 @@ const CODES: Record<string, string> = {
   EscrowConfirmationWindowOpen: "confirmation_window_open",
   EscrowNothingHeld: "nothing_held",
   EscrowNothingToReturn: "nothing_to_return",
+  EscrowNothingToPay: "nothing_to_pay",
+  EscrowPayoutFailed: "payout_failed",
 };
 
 export function classifyRevert(data: string | undefined, extra: Interface[] = []): Outcome {

@@ -13,10 +13,11 @@ import { buildOpenApi, docsHandler, openApiHandler, RouteRegistry } from "./open
 import { rateLimit } from "./rate-limit.js";
 import { requestContext } from "./request-context.js";
 import { paymentIntentRoutes, type PaymentIntentRouteDeps } from "./routes/payment-intents.js";
+import { balancePayoutRoutes, type BalancePayoutDeps } from "./routes/balances-payouts.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes, type HealthChecks } from "./routes/health.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   );
   paymentIntentRoutes(api, registry, deps);
   eventRoutes(api, registry, deps);
+  balancePayoutRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {
     title: "Settlement network relayer API",

@@ -93,6 +93,20 @@ export const intents = {
     return r && toIntent(r);
   },
 
+  /** Captured intents whose confirmation window has passed and that have nothing in flight: ready to release. */
+  releasable(sql: Sql, nowSeconds: number, limit: number): PaymentIntent[] {
+    return sql
+      .all<IntentRecord>(
+        `${SELECT} WHERE i.status = '2' AND i.amount_held != '0' AND i.held_since > 0
+           AND i.held_since + CAST(json_extract(i.terms, '$.confirmationWindow') AS INTEGER) <= ?
+           AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))
+         ORDER BY i.held_since LIMIT ?`,
+        nowSeconds,
+        limit,
+      )
+      .map(toIntent);
+  },
+
   getByPaymentId(sql: Sql, paymentId: string): PaymentIntent | undefined {
     const r = sql.get<IntentRecord>(`${SELECT} WHERE i.payment_id = ?`, paymentId.toLowerCase());
     return r && toIntent(r);
@@ -141,19 +155,20 @@ export const intents = {
   updateFromChain(
     sql: Sql,
     id: string,
-    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint },
+    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint; heldSince: number },
     failure: { code: string; message: string } | null,
     now: number,
   ): void {
     sql.run(
       `UPDATE payment_intents SET status = ?, amount_capturable = ?, amount_held = ?, amount_released = ?,
-         amount_refunded = ?, failure_code = ?, failure_message = ?,
+         amount_refunded = ?, held_since = ?, failure_code = ?, failure_message = ?,
          updated_at = ? WHERE id = ?`,
       String(state.chainStatus),
       state.capturable.toString(),
       state.held.toString(),
       state.released.toString(),
       state.refunded.toString(),
+      state.heldSince,
       failure?.code ?? null,
       failure?.message ?? null,
       now,

@@ -220,4 +220,33 @@ CREATE TABLE indexed_blocks (
 );
 `,
   },
+  {
+    version: 4,
+    name: "payouts",
+    sql: `
+-- Payouts of a merchant's available balance in the escrow to its settlement address.
+CREATE TABLE payouts (
+  id              TEXT PRIMARY KEY,
+  merchant_id     TEXT NOT NULL REFERENCES merchants (id),
+  token           TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'failed')),
+  amount          TEXT,
+  destination     TEXT,
+  operation_id    INTEGER NOT NULL REFERENCES operations (id),
+  scheduled       INTEGER NOT NULL DEFAULT 0,
+  transaction_hash TEXT,
+  failure_code    TEXT,
+  failure_message TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE INDEX payouts_by_merchant ON payouts (merchant_id, created_at DESC, id DESC);
+CREATE UNIQUE INDEX payouts_one_pending ON payouts (merchant_id, token) WHERE status = 'pending';
+CREATE INDEX payouts_by_operation ON payouts (operation_id);
+
+-- When the held funds were last captured (from the chain): the confirmation window runs from it.
+ALTER TABLE payment_intents ADD COLUMN held_since INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX payment_intents_releasable ON payment_intents (status, held_since) WHERE amount_held != '0';
+`,
+  },
 ];
