@@ -76,6 +76,10 @@ const file = await writeDeployment(
 );
 
 console.log(`Deployed to chain ${chainId} (${connection.networkName}); record written to ${file}`);
+if (deploymentId) {
+  // The journal of an ephemeral local chain is useless once deployed: do not leave one per node behind.
+  await rm(`ignition/deployments/${deploymentId}`, { recursive: true, force: true });
+}
 for (const [name, c] of Object.entries(contracts)) console.log(`  ${name.padEnd(16)} ${c.address}  (block ${c.blockNumber})`);
 
 async function resolveRoles(): Promise<RoleAccounts> {

@@ -11,8 +11,11 @@ import {
   KycTier,
   PaymentStatus,
   PaymentTermsTypes,
+  DisputeRequestTypes,
+  ReceiptConfirmationTypes,
   ReceiveWithAuthorizationTypes,
   tokenDomain,
+  type TypedDataDomain,
   type PaymentTerms,
 } from "../chain/typed-data.js";
 import { invalid, notFound } from "../domain/errors.js";
@@ -41,6 +44,13 @@ export const DEFAULT_WINDOWS: PaymentWindows = {
   refundSeconds: 30 * 86_400,
   defaultConfirmationWindowSeconds: 3 * 86_400,
 };
+
+export interface TypedData {
+  domain: TypedDataDomain;
+  types: Record<string, { name: string; type: string }[]>;
+  primaryType: string;
+  message: Record<string, unknown>;
+}
 
 export interface CreateIntentInput {
   amount: bigint;
@@ -94,6 +104,7 @@ export class PaymentsService {
       metadata: input.metadata,
       chainStatus: PaymentStatus.None,
       amounts: { capturable: 0n, held: 0n, released: 0n, refunded: 0n },
+      heldSince: 0,
       pendingOperations: [],
       createdAt: now,
       updatedAt: now,
@@ -116,6 +127,29 @@ export class PaymentsService {
       primaryType: "ReceiveWithAuthorization" as const,
       message: erc3009FundingMessage(intent.terms, this.chain.escrow, intent.paymentId),
     };
+  }
+
+  /** What the buyer signs to confirm receipt (releasing held funds at once) or to dispute them. */
+  buyerActionTypedData(intent: PaymentIntent, action: "confirm_receipt", deadline: bigint): TypedData;
+  buyerActionTypedData(intent: PaymentIntent, action: "open_dispute", reason: string): TypedData;
+  buyerActionTypedData(intent: PaymentIntent, action: "confirm_receipt" | "open_dispute", value: bigint | string): TypedData {
+    const domain = escrowDomain(this.chain.chainId, this.chain.escrow);
+    return action === "confirm_receipt"
+      ? { domain, types: ReceiptConfirmationTypes, primaryType: "ReceiptConfirmation", message: { paymentId: intent.paymentId, deadline: value } }
+      : { domain, types: DisputeRequestTypes, primaryType: "DisputeRequest", message: { paymentId: intent.paymentId, reason: value } };
+  }
+
+  /** Checks a buyer action's signature off chain, so a wrong one is refused before anything is sent. */
+  checkBuyerSignature(intent: PaymentIntent, typed: TypedData, signature: string): void {
+    let signer: string;
+    try {
+      signer = verifyTypedData(typed.domain, typed.types, typed.message, signature);
+    } catch {
+      throw invalid("signature_invalid", "The signature is malformed", "signature");
+    }
+    if (signer.toLowerCase() !== intent.terms.buyer.toLowerCase()) {
+      throw invalid("signature_invalid", "The signature is not the buyer's", "signature");
+    }
   }
 
   /**

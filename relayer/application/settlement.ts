@@ -16,6 +16,8 @@ const SUCCEEDED_EVENT: Record<string, string> = {
   void: "payment_intent.canceled",
   refund: "payment_intent.refunded",
   release: "payment_intent.released",
+  confirm_receipt: "payment_intent.released",
+  open_dispute: "payment_intent.disputed",
 };
 
 /**

@@ -10,7 +10,9 @@ export type EscrowCall =
   | { kind: "authorize" | "charge"; terms: PaymentTerms; method: FundingMethod; funding: string }
   | { kind: "capture" | "refund"; terms: PaymentTerms; amount: bigint }
   | { kind: "void" | "release"; terms: PaymentTerms }
-  | { kind: "payout"; token: string; account: string };
+  | { kind: "payout"; token: string; account: string }
+  | { kind: "confirm_receipt"; terms: PaymentTerms; deadline: bigint; signature: string }
+  | { kind: "open_dispute"; terms: PaymentTerms; reason: string; signature: string };
 
 /** Kinds the escrow has a batch entry point for, where each item succeeds or fails on its own. */
 export const BATCHABLE = new Set<EscrowCall["kind"]>(["authorize", "capture", "release", "payout"]);
@@ -63,6 +65,10 @@ function encodeOne(call: EscrowCall): string {
       return escrowInterface.encodeFunctionData(call.kind, [call.terms]);
     case "payout":
       return escrowInterface.encodeFunctionData("payout", [call.token, call.account]);
+    case "confirm_receipt":
+      return escrowInterface.encodeFunctionData("confirmReceipt", [call.terms, call.deadline, call.signature]);
+    case "open_dispute":
+      return escrowInterface.encodeFunctionData("openDispute", [call.terms, call.reason, call.signature]);
   }
 }
 

@@ -21,6 +21,10 @@ export function deserializeCall(kind: string, payload: string): EscrowCall {
     case "void":
     case "release":
       return { kind, terms };
+    case "confirm_receipt":
+      return { kind, terms, deadline: BigInt(String(raw.deadline)), signature: String(raw.signature) };
+    case "open_dispute":
+      return { kind, terms, reason: String(raw.reason), signature: String(raw.signature) };
     default:
       throw new Error(`unknown operation kind ${kind}`);
   }

@@ -35,6 +35,10 @@ const CODES: Record<string, string> = {
   EscrowNothingHeld: "nothing_held",
   EscrowNothingToReturn: "nothing_to_return",
   EscrowNothingToPay: "nothing_to_pay",
+  EscrowDisputeWindowClosed: "dispute_window_closed",
+  EscrowDisputeAlreadyUsed: "dispute_already_opened",
+  EscrowSignatureExpired: "signature_expired",
+  EscrowSignatureUsed: "signature_already_used",
   EscrowPayoutFailed: "payout_failed",
 };
 

@@ -17,7 +17,7 @@ export type IntentStatus =
   | "failed";
 
 /** The on-chain work an intent can ask for; each becomes one outbox operation. */
-export type OperationKind = "authorize" | "charge" | "capture" | "void" | "refund" | "release";
+export type OperationKind = "authorize" | "charge" | "capture" | "void" | "refund" | "release" | "confirm_receipt" | "open_dispute";
 
 export interface OnChainAmounts {
   capturable: bigint;
@@ -38,6 +38,8 @@ export interface PaymentIntent {
   /** The escrow's lifecycle status of the payment, as last confirmed. */
   chainStatus: PaymentStatus;
   amounts: OnChainAmounts;
+  /** Unix seconds of the latest capture (0 before any): the confirmation window runs from it. */
+  heldSince: number;
   /** Operations accepted but not yet confirmed or failed. */
   pendingOperations: OperationKind[];
   failure?: { code: string; message: string };
@@ -97,6 +99,8 @@ export function assertCanRequest(intent: PaymentIntent, kind: OperationKind, amo
       return;
     }
     case "release":
+    case "confirm_receipt":
+    case "open_dispute":
       if (status !== "captured") refuse("no captured funds are held");
       return;
   }

@@ -19,6 +19,7 @@ interface IntentRecord {
   amount_refunded: string;
   failure_code: string | null;
   failure_message: string | null;
+  held_since: number;
   created_at: number;
   updated_at: number;
   pending: string | null;
@@ -41,6 +42,7 @@ function toIntent(r: IntentRecord): PaymentIntent {
       released: BigInt(r.amount_released),
       refunded: BigInt(r.amount_refunded),
     },
+    heldSince: r.held_since,
     pendingOperations: r.pending ? (r.pending.split(",") as OperationKind[]) : [],
     ...(r.failure_code ? { failure: { code: r.failure_code, message: r.failure_message ?? "" } } : {}),
     createdAt: r.created_at,

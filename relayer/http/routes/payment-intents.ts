@@ -1,5 +1,6 @@
 // /v1/payment_intents: create, read, list, confirm (the buyer's signature), capture, cancel, refund.
 // Mutations that need the chain answer 202 with the intent in `processing`; the outbox carries the work.
+import { encodeBytes32String } from "ethers";
 import type { Router } from "express";
 import type { z } from "zod";
 
@@ -19,6 +20,8 @@ import { listOf } from "../schemas/common.js";
 import {
   captureIntentBody,
   confirmIntentBody,
+  confirmReceiptBody,
+  openDisputeBody,
   createIntentBody,
   emptyBody,
   intentParams,
@@ -81,6 +84,19 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
       refund_before: Number(intent.terms.refundExpiry),
       metadata: intent.metadata,
       authorization: status === "requires_authorization" ? { typed_data: jsonSafe(payments.fundingTypedData(intent)) } : null,
+      buyer_actions:
+        status === "captured"
+          ? {
+              confirm_receipt: {
+                deadline: Math.floor(now() / 1000) + 3_600,
+                typed_data: jsonSafe(payments.buyerActionTypedData(intent, "confirm_receipt", BigInt(Math.floor(now() / 1000) + 3_600))),
+              },
+              open_dispute: {
+                dispute_before: intent.heldSince + Number(intent.terms.confirmationWindow),
+                typed_data: jsonSafe(payments.buyerActionTypedData(intent, "open_dispute", encodeBytes32String("not_received"))),
+              },
+            }
+          : null,
       last_error: intent.failure ?? null,
       transactions: operationsOfIntent(sql, intent.id).map((op) => ({
         operation: op.kind,
@@ -198,6 +214,22 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
     async (intent, body: z.output<typeof confirmIntentBody>) => {
       await payments.checkConfirmation(intent, body.signature, now());
       return payments.confirmCall(intent, body.signature);
+    });
+  mutation("confirm_receipt", "confirmReceipt", "Relay the buyer's confirmation of receipt: held funds are released at once", confirmReceiptBody,
+    (intent, body: z.output<typeof confirmReceiptBody>) => {
+      if (body.deadline <= Math.floor(now() / 1000)) throw invalid("signature_expired", "The deadline the buyer signed has passed", "deadline");
+      const deadline = BigInt(body.deadline);
+      payments.checkBuyerSignature(intent, payments.buyerActionTypedData(intent, "confirm_receipt", deadline), body.signature);
+      return { kind: "confirm_receipt", terms: intent.terms, deadline, signature: body.signature };
+    });
+  mutation("disputes", "openDispute", "Relay the buyer's dispute: held funds freeze until the arbiter resolves", openDisputeBody,
+    (intent, body: z.output<typeof openDisputeBody>) => {
+      if (Math.floor(now() / 1000) >= intent.heldSince + Number(intent.terms.confirmationWindow)) {
+        throw invalid("dispute_window_closed", "The confirmation window in which the buyer may dispute has closed");
+      }
+      const reason = encodeBytes32String(body.reason);
+      payments.checkBuyerSignature(intent, payments.buyerActionTypedData(intent, "open_dispute", reason), body.signature);
+      return { kind: "open_dispute", terms: intent.terms, reason, signature: body.signature };
     });
   mutation("capture", "capturePaymentIntent", "Capture all or part of an authorized amount", captureIntentBody,
     (intent, body: z.output<typeof captureIntentBody>) => ({ kind: "capture", terms: intent.terms, amount: body.amount ?? intent.amounts.capturable }));

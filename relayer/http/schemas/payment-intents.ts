@@ -41,6 +41,19 @@ export const refundIntentBody = z.strictObject({
 
 export const emptyBody = z.strictObject({});
 
+export const confirmReceiptBody = z.strictObject({
+  deadline: z.number().int().positive().meta({ description: "Unix seconds: the deadline the buyer signed" }),
+  signature: signature.meta({ description: "The buyer's EIP-712 ReceiptConfirmation signature" }),
+});
+
+export const openDisputeBody = z.strictObject({
+  reason: z
+    .string()
+    .regex(/^[a-z0-9_]{1,31}$/, "must be a short code: 1 to 31 of a-z, 0-9 and _")
+    .meta({ description: "Why the buyer disputes, e.g. not_received; signed as a bytes32 string" }),
+  signature: signature.meta({ description: "The buyer's EIP-712 DisputeRequest signature" }),
+});
+
 export const intentParams = z.strictObject({ id: objectId("pi") });
 
 export const listIntentsQuery = z.strictObject({
@@ -85,6 +98,13 @@ export const paymentIntent = z
       .object({ typed_data: z.unknown() })
       .nullable()
       .meta({ description: "What the buyer signs (EIP-712), while the intent requires authorization" }),
+    buyer_actions: z
+      .object({
+        confirm_receipt: z.object({ deadline: z.number(), typed_data: z.unknown() }),
+        open_dispute: z.object({ dispute_before: z.number(), typed_data: z.unknown() }),
+      })
+      .nullable()
+      .meta({ description: "While funds are held: what the buyer signs to confirm receipt or to dispute (reason not_received shown; sign your own reason code)" }),
     last_error: z.object({ code: z.string(), message: z.string() }).nullable(),
     transactions: z.array(transaction),
     created: z.number(),
