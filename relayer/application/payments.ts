@@ -22,6 +22,7 @@ import { operations } from "../persistence/chain-store.js";
 import type { Sql } from "../persistence/database.js";
 import { events, intents } from "../persistence/intents.js";
 import type { Merchant } from "../persistence/merchants.js";
+import { webhooks } from "../persistence/webhooks.js";
 import type { ChainContext, ChainReader } from "./ports.js";
 
 export interface PaymentWindows {
@@ -160,15 +161,21 @@ export class PaymentsService {
     };
   }
 
+  /**
+   * Writes an event row and, in the same (caller's) transaction, the webhook deliveries that announce it: an
+   * event is never committed without its messages, and a rolled-back one never goes out.
+   */
   recordEvent(sql: Sql, intent: PaymentIntent, type: string, now: number, extra: Record<string, unknown> = {}): void {
-    events.insert(sql, {
+    const event = {
       id: newId("evt"),
       type,
       objectId: intent.id,
       merchantId: intent.merchantId,
       data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra },
       createdAt: now,
-    });
+    };
+    events.insert(sql, event);
+    webhooks.enqueueForEvent(sql, event);
   }
 
   getIntent(sql: Sql, merchantId: string, id: string): PaymentIntent {
