@@ -15,8 +15,9 @@ import { requestContext } from "./request-context.js";
 import { paymentIntentRoutes, type PaymentIntentRouteDeps } from "./routes/payment-intents.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes, type HealthChecks } from "./routes/health.js";
+import { webhookRoutes, type WebhookRouteDeps } from "./routes/webhook-endpoints.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, WebhookRouteDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   );
   paymentIntentRoutes(api, registry, deps);
   eventRoutes(api, registry, deps);
+  webhookRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {
     title: "Settlement network relayer API",
