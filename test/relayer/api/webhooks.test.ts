@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { Webhook } from "standardwebhooks";
 
 import { issueApiKey, registerMerchant } from "../../../relayer/application/admin.js";
+import { ConfigError, loadConfig } from "../../../relayer/config.js";
 import { signAuthorization, startSystem, waitForIntent, type TestSystem } from "../support/system.js";
 
 let system: TestSystem;
@@ -302,6 +303,28 @@ describe("webhook endpoint API", () => {
     const theirs = (await system.api("GET", "/v1/webhook_endpoints", undefined, as)).body;
     assert.deepEqual(theirs.data, []);
     assert.equal((await system.api("GET", `/v1/webhook_endpoints/${endpoint.id}`)).body.status, "enabled");
+  });
+});
+
+describe("webhook configuration", () => {
+  const env = (overrides: Record<string, string>) => ({ DEPLOYMENT_FILE: "deployment.json", SIGNER_PRIVATE_KEY: `0x${"11".repeat(32)}`, ...overrides });
+
+  it("refuses to start without WEBHOOK_MASTER_KEY, naming the setting", () => {
+    assert.throws(() => loadConfig(env({})), (error: Error) => error instanceof ConfigError && /WEBHOOK_MASTER_KEY: required/.test(error.message));
+  });
+
+  it("refuses a master key that is not 32 bytes, without echoing it", () => {
+    const key = "ab".repeat(31);
+    assert.throws(
+      () => loadConfig(env({ WEBHOOK_MASTER_KEY: key })),
+      (error: Error) => /WEBHOOK_MASTER_KEY: must be 32 bytes/.test(error.message) && !error.message.includes(key),
+    );
+  });
+
+  it("reads the master key from hex or base64 to the same 32 bytes", () => {
+    const key = randomBytes(32);
+    assert.deepEqual(loadConfig(env({ WEBHOOK_MASTER_KEY: key.toString("hex") })).WEBHOOK_MASTER_KEY, key);
+    assert.deepEqual(loadConfig(env({ WEBHOOK_MASTER_KEY: key.toString("base64") })).WEBHOOK_MASTER_KEY, key);
   });
 });
 
