@@ -2,6 +2,8 @@
 // message that names it.
 import { z } from "zod";
 
+import { parseMasterKey, WebhookSecretError } from "./webhooks/secrets.js";
+
 const LOCAL_CHAIN_ID = 31337;
 
 const schema = z
@@ -25,6 +27,22 @@ const schema = z
     RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
     /** How often every merchant's available balance is paid out in one batch; 0 turns the run off. */
     SETTLEMENT_RUN_INTERVAL_MS: z.coerce.number().int().min(0).default(86_400_000),
+    /** 32 bytes (64 hex characters or base64) that webhook signing secrets are encrypted under at rest. */
+    WEBHOOK_MASTER_KEY: z
+      .string({ error: "required: 32 random bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`); webhook secrets are encrypted under it" })
+      .transform((value, ctx) => {
+        try {
+          return parseMasterKey(value);
+        } catch (error) {
+          if (!(error instanceof WebhookSecretError)) throw error;
+          ctx.issues.push({ code: "custom", input: "(redacted)", message: "must be 32 bytes, given as 64 hex characters or base64" });
+          return z.NEVER;
+        }
+      }),
+    /** Per webhook request; a receiver slower than this counts as a failed attempt. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /** How often the webhook dispatcher looks for due deliveries. */
+    WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   })
   .check((ctx) => {
     const v = ctx.value;

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 
 import { JsonRpcProvider, Wallet } from "ethers";
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
 import { PaymentsService } from "./application/payments.js";
@@ -22,6 +22,7 @@ import { createLogger, type Logger } from "./http/logging.js";
 import { operations } from "./persistence/chain-store.js";
 import { Database } from "./persistence/database.js";
 import { ensureChainIdentity } from "./persistence/meta.js";
+import { WebhookDispatcher } from "./webhooks/delivery.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
 
 export interface RunningRelayer {
@@ -95,6 +96,37 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   collectDefaultMetrics({ register: registry });
   const queueDepth = new Gauge({ name: "relayer_outbox_operations", help: "Outbox operations by status", labelNames: ["status"], registers: [registry] });
   const tickDuration = new Histogram({ name: "relayer_worker_tick_seconds", help: "Duration of one submit+confirm round", registers: [registry] });
+  const webhookAttempts = new Counter({
+    name: "relayer_webhook_attempts_total",
+    help: "Webhook delivery attempts, by outcome of the delivery after the attempt (succeeded, pending = retry scheduled, failed = gave up)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const webhookFailures = new Counter({
+    name: "relayer_webhook_failures_total",
+    help: "Webhook attempts that got no 2xx answer, by kind (http = a non-2xx status, network = no answer)",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  const webhookExhausted = new Counter({
+    name: "relayer_webhook_exhausted_total",
+    help: "Webhook deliveries that used up their retry schedule and are now failed",
+    registers: [registry],
+  });
+
+  // ---- webhooks: deliveries are enqueued with their events; the dispatcher sends what is due
+  const dispatcher = new WebhookDispatcher({
+    db,
+    masterKey: config.WEBHOOK_MASTER_KEY,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    logger,
+    metrics: {
+      attempt: (r) => webhookAttempts.inc({ outcome: r.outcome }),
+      failure: (r) => webhookFailures.inc({ kind: r.statusCode === null ? "network" : "http" }),
+      exhausted: () => webhookExhausted.inc(),
+    },
+  });
+  dispatcher.start(config.WEBHOOK_POLL_INTERVAL_MS);
 
   // ---- the worker: one ordered stream per signer key
   let head = await provider.getBlockNumber();
@@ -133,6 +165,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     payoutsService,
     head: () => Math.max(head, confirmer.head),
     now,
+    webhookMasterKey: config.WEBHOOK_MASTER_KEY,
     rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
     health: {
       database: async () => ({ ok: (await db.read((sql) => sql.get<{ ok: number }>("SELECT 1 AS ok")))?.ok === 1 }),
@@ -165,7 +198,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       // Stop taking requests, let the current worker round finish (every step is persisted), then close.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       running = false;
-      await current;
+      await Promise.all([current, dispatcher.stop()]);
       provider.destroy();
       db.close();
     },

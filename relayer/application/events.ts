@@ -2,11 +2,18 @@
 import { newId } from "../domain/ids.js";
 import type { Sql } from "../persistence/database.js";
 import { events } from "../persistence/intents.js";
+import { webhooks } from "../persistence/webhooks.js";
 
+/**
+ * Writes an event row and, in the same (caller's) transaction, the webhook deliveries that announce it: an event
+ * is never committed without its messages, and a rolled-back one never goes out.
+ */
 export function recordEvent(
   sql: Sql,
   event: { merchantId: string; type: string; objectId: string; data: Record<string, unknown> },
   now: number,
 ): void {
-  events.insert(sql, { id: newId("evt"), type: event.type, objectId: event.objectId, merchantId: event.merchantId, data: event.data, createdAt: now });
+  const row = { id: newId("evt"), type: event.type, objectId: event.objectId, merchantId: event.merchantId, data: event.data, createdAt: now };
+  events.insert(sql, row);
+  webhooks.enqueueForEvent(sql, row);
 }

@@ -195,6 +195,7 @@ export class PaymentsService {
     };
   }
 
+  /** Records an event about `intent` (and its webhook deliveries), in the caller's transaction. */
   recordEvent(sql: Sql, intent: PaymentIntent, type: string, now: number, extra: Record<string, unknown> = {}): void {
     recordEvent(sql, { merchantId: intent.merchantId, type, objectId: intent.id, data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra } }, now);
   }

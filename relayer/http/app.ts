@@ -16,8 +16,9 @@ import { paymentIntentRoutes, type PaymentIntentRouteDeps } from "./routes/payme
 import { balancePayoutRoutes, type BalancePayoutDeps } from "./routes/balances-payouts.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes, type HealthChecks } from "./routes/health.js";
+import { webhookRoutes, type WebhookRouteDeps } from "./routes/webhook-endpoints.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   paymentIntentRoutes(api, registry, deps);
   eventRoutes(api, registry, deps);
   balancePayoutRoutes(api, registry, deps);
+  webhookRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {
     title: "Settlement network relayer API",

@@ -1,5 +1,6 @@
 // A whole system for relayer integration tests: a real `hardhat node`, the contracts deployed through the same
 // Ignition path as `npm start`, a relayer on a real SQLite file and real HTTP, a demo merchant with an API key.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -48,6 +49,8 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
       PORT: "0",
       LOG_LEVEL: "silent",
       POLL_INTERVAL_MS: "25",
+      WEBHOOK_MASTER_KEY: randomBytes(32).toString("hex"),
+      WEBHOOK_POLL_INTERVAL_MS: "50",
       ...env,
     };
     let config = loadConfig(baseEnv);
