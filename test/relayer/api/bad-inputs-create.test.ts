@@ -110,6 +110,19 @@ describe("create: uniqueness, metadata, idempotency", () => {
     await assertRefused(system, create({ ...first, amount: "1" }), { status: 400, code: "order_ref_duplicate", param: "order_ref" });
   });
 
+  it("lets exactly one of 10 concurrent creates with one order_ref through; the others get order_ref_duplicate", async () => {
+    const body = createBody(system);
+    const replies = await Promise.all(Array.from({ length: 10 }, () => system.api("POST", "/v1/payment_intents", body)));
+    assert.equal(replies.filter((r) => r.status === 201).length, 1);
+    assert.deepEqual(replies.filter((r) => r.status !== 201).map((r) => `${r.status} ${r.body.error.code}`), Array(9).fill("400 order_ref_duplicate"));
+    const rows = await system.relayer.db.read((sql) => sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM payment_intents WHERE order_ref = ?", body.order_ref));
+    assert.equal(rows?.n, 1);
+  });
+
+  it("refuses a metadata key longer than 40 characters", async () => {
+    await assertRefused(system, create(createBody(system, { metadata: { ["k".repeat(41)]: "v" } })), { status: 400, code: "parameter_invalid", param: `metadata.${"k".repeat(41)}` });
+  });
+
   it("refuses metadata with 21 keys with 400 metadata_too_many_keys", async () => {
     const metadata = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, "v"]));
     await assertRefused(system, create(createBody(system, { metadata })), { status: 400, code: "metadata_too_many_keys", param: "metadata" });
