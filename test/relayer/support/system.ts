@@ -9,6 +9,7 @@ import { HDNodeWallet, JsonRpcProvider } from "ethers";
 
 import { issueApiKey, registerMerchant } from "../../../relayer/application/admin.js";
 import { loadConfig, type RelayerConfig } from "../../../relayer/config.js";
+import type { Logger } from "../../../relayer/http/logging.js";
 import { startRelayer, type RunningRelayer } from "../../../relayer/main.js";
 import { deployAndSeed, freePort, startLocalChain, type DemoCredentials, type LocalChain } from "../../../scripts/lib/local-chain.js";
 import { PaymentEscrow__factory } from "../../../typechain-types/index.js";
@@ -32,7 +33,8 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+/** `options.logger` receives the relayer's logs (default: a logger at LOG_LEVEL on stdout). */
+export async function startSystem(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestSystem> {
   const dir = mkdtempSync(path.join(tmpdir(), "relayer-it-"));
   const chain = await startLocalChain(await freePort());
   try {
@@ -54,7 +56,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
       ...env,
     };
     let config = loadConfig(baseEnv);
-    let relayer = await startRelayer(config);
+    let relayer = await startRelayer(config, options);
     const provider = new JsonRpcProvider(chain.rpcUrl, undefined, { cacheTimeout: -1 });
     const onChain = await PaymentEscrow__factory.connect(credentials.contracts.PaymentEscrow, provider).merchantConfig(credentials.merchant.address);
     const merchant = await registerMerchant(
@@ -100,7 +102,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
       async restartRelayer(overrides = {}) {
         await relayer.stop();
         config = loadConfig({ ...baseEnv, ...overrides });
-        relayer = await startRelayer(config);
+        relayer = await startRelayer(config, options);
       },
       async stop() {
         await relayer.stop().catch(() => undefined);
