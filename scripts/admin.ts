@@ -21,6 +21,7 @@ import {
   revokeApiKey,
   type OnChainMerchant,
 } from "../relayer/application/admin.js";
+import { decodeRevert } from "../relayer/chain/escrow-calls.js";
 import { SCOPES, type Scope } from "../relayer/domain/principal.js";
 import type { ApiKey, NewApiKey } from "../relayer/persistence/api-keys.js";
 import { Database } from "../relayer/persistence/database.js";
@@ -249,9 +250,11 @@ async function adminSigner(ctx: Context, chain: Chain): Promise<Wallet> {
   return new Wallet(key, chain.provider);
 }
 
+/** The escrow's custom error by name (ethers decodes only Error(string) and Panic on a send). */
 function revertReason(error: unknown): string {
-  const e = error as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
-  if (e.revert) return `${e.revert.name}(${e.revert.args.map(String).join(", ")})`;
+  const e = error as { data?: string; shortMessage?: string; message?: string };
+  const decoded = decodeRevert(e.data);
+  if (decoded) return `${decoded.name}(${Array.from(decoded.args as ArrayLike<unknown>, String).join(", ")})`;
   return e.shortMessage ?? e.message ?? String(error);
 }
 
