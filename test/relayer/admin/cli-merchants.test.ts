@@ -5,6 +5,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
+import { loadConfig } from "../../../relayer/config.js";
+import { startRelayer } from "../../../relayer/main.js";
 import { Database } from "../../../relayer/persistence/database.js";
 import { merchants } from "../../../relayer/persistence/merchants.js";
 import { ensureChainIdentity } from "../../../relayer/persistence/meta.js";
@@ -90,6 +92,43 @@ describe("admin merchant create", () => {
     const body = JSON.parse(result.stdout);
     assert.equal((await system.provider.getTransactionReceipt(body.set_merchant_transaction))?.status, 1);
     assert.deepEqual([body.fee_bps, body.settlement_address, body.partner, body.partner_share_bps], [300, settlement, partner, 1500]);
+  });
+
+  it("signs setMerchant with an encrypted ADMIN_KEYSTORE and its password", async () => {
+    const keystore = path.join(system.dir, "admin-keystore.json");
+    writeFileSync(keystore, devWallet(0).encryptSync("correct horse"));
+    const merchant = devWallet(22).address;
+    const result = await runAdmin([
+      "merchant", "create", "--name", "Keystored", "--address", merchant, "--register-on-chain", "--settlement", devWallet(12).address, "--fee-bps", "150",
+    ], { ...chainEnv, DATABASE_PATH: freshDatabase(), ADMIN_KEYSTORE: keystore, ADMIN_KEYSTORE_PASSWORD: "correct horse" });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /setMerchant confirmed in 0x[0-9a-f]{64}\nRegistered merchant mer_/);
+    assert.equal(Number((await escrow().merchantConfig(merchant)).feeBps), 150);
+  });
+
+  it("refuses a keystore with the wrong password without printing the password: exit 1", async () => {
+    const keystore = path.join(system.dir, "admin-keystore-2.json");
+    writeFileSync(keystore, devWallet(0).encryptSync("correct horse"));
+    const result = await runAdmin([
+      "merchant", "create", "--name", "Keystored", "--address", devWallet(23).address, "--register-on-chain", "--settlement", devWallet(12).address, "--fee-bps", "150", "--json",
+    ], { ...chainEnv, DATABASE_PATH: freshDatabase(), ADMIN_KEYSTORE: keystore, ADMIN_KEYSTORE_PASSWORD: "battery staple" });
+    assert.equal(result.code, 1);
+    assert.equal(jsonError(result).code, "admin_keystore_unreadable");
+    assert.ok(!result.stderr.includes("battery staple"));
+    assert.equal((await escrow().merchantConfig(devWallet(23).address)).active, false);
+  });
+
+  it("initializes a database a relayer then starts on, where a key the CLI issued authenticates", async () => {
+    const database = freshDatabase();
+    const created = JSON.parse((await runAdmin(["merchant", "create", "--name", "Acme", "--address", demo().address, "--json"], { ...chainEnv, DATABASE_PATH: database })).stdout);
+    const issued = JSON.parse((await runAdmin(["key", "issue", "--scope", "merchant", "--merchant", created.id, "--json"], { DATABASE_PATH: database })).stdout);
+    const relayer = await startRelayer(loadConfig({ ...chainEnv, DATABASE_PATH: database, SIGNER_PRIVATE_KEY: devWallet(1).privateKey, PORT: "0", LOG_LEVEL: "silent" }));
+    try {
+      const response = await fetch(`${relayer.url}/v1/payment_intents`, { headers: { authorization: `Bearer ${issued.secret}` } });
+      assert.equal(response.status, 200);
+    } finally {
+      await relayer.stop();
+    }
   });
 
   it("refuses an address the escrow has no active merchant for: exit 1, nothing registered", async () => {
