@@ -12,6 +12,21 @@ export interface OnChainMerchant {
   active: boolean;
 }
 
+export type AdminErrorCode =
+  | "merchant_not_active"
+  | "merchant_exists"
+  | "merchant_not_found"
+  | "api_key_not_found"
+  | "api_key_already_revoked";
+
+/** A refusal an operator can act on (the CLI prints the message and exits non-zero); not a programming error. */
+export class AdminError extends Error {
+  constructor(readonly code: AdminErrorCode, message: string) {
+    super(message);
+    this.name = "AdminError";
+  }
+}
+
 /**
  * Registers a merchant in the relayer. Its fee terms must be what the escrow has for its address (the escrow
  * refuses payments with other terms), so they are taken from the chain, not typed in twice.
@@ -23,10 +38,16 @@ export async function registerMerchant(
   now: number,
 ): Promise<Merchant> {
   if (!onChain.active) {
-    throw new Error(`${input.address} is not an active merchant on the escrow: an admin must call setMerchant first`);
+    throw new AdminError(
+      "merchant_not_active",
+      `${input.address} is not an active merchant on the escrow: an admin must call setMerchant first`,
+    );
   }
   return db.transaction((sql) => {
-    if (merchants.getByAddress(sql, input.address)) throw new Error(`a merchant with address ${input.address} already exists`);
+    const existing = merchants.getByAddress(sql, input.address);
+    if (existing) {
+      throw new AdminError("merchant_exists", `a merchant with address ${input.address} already exists (${existing.id})`);
+    }
     return merchants.create(
       sql,
       {
@@ -42,7 +63,49 @@ export async function registerMerchant(
   });
 }
 
-/** Issues an API key; the secret is returned once and stored only as a hash. */
+/** Every merchant, newest first. */
+export function listMerchants(db: Database): Promise<Merchant[]> {
+  return db.read((sql) => {
+    const all: Merchant[] = [];
+    let startingAfter: string | undefined;
+    for (;;) {
+      const page = merchants.list(sql, startingAfter === undefined ? { limit: 100 } : { limit: 100, startingAfter });
+      all.push(...page.data);
+      if (!page.hasMore) return all;
+      startingAfter = page.data.at(-1)?.id;
+    }
+  });
+}
+
+/** Issues an API key; the secret is returned once and stored only as a hash. A merchant key needs its merchant. */
 export function issueApiKey(db: Database, input: NewApiKey, now: number): Promise<{ key: ApiKey; secret: string }> {
-  return db.transaction((sql) => apiKeys.create(sql, input, now));
+  return db.transaction((sql) => {
+    if (input.scope === "merchant" && merchants.get(sql, input.merchantId) === undefined) {
+      throw new AdminError("merchant_not_found", `no merchant ${input.merchantId} in this database`);
+    }
+    return apiKeys.create(sql, input, now);
+  });
+}
+
+/** Revokes a key at once: the next request presenting it is refused. */
+export function revokeApiKey(db: Database, id: string, now: number): Promise<ApiKey> {
+  return db.transaction((sql) => {
+    const key = apiKeys.get(sql, id);
+    if (key === undefined) throw new AdminError("api_key_not_found", `no API key ${id} in this database`);
+    if (key.revokedAt !== null) {
+      throw new AdminError("api_key_already_revoked", `the API key ${id} was already revoked at ${new Date(key.revokedAt).toISOString()}`);
+    }
+    apiKeys.revoke(sql, id, now);
+    return { ...key, revokedAt: now };
+  });
+}
+
+/** Keys (never their secrets or hashes), optionally of one merchant, which must exist. */
+export function listApiKeys(db: Database, filter: { merchantId?: string } = {}): Promise<ApiKey[]> {
+  return db.read((sql) => {
+    if (filter.merchantId !== undefined && merchants.get(sql, filter.merchantId) === undefined) {
+      throw new AdminError("merchant_not_found", `no merchant ${filter.merchantId} in this database`);
+    }
+    return apiKeys.list(sql, filter);
+  });
 }
