@@ -109,7 +109,7 @@ describe("confirm: the parties and the authorization window", () => {
     const network = await system.provider.getNetwork();
     const payments = new PaymentsService(
       { chainId: network.chainId, escrow: system.credentials.contracts.PaymentEscrow, token: await readTokenInfo(system.provider, system.credentials.contracts.SettlementToken) },
-      { paymentState: () => Promise.reject(new Error("unused")), kycCheck: () => Promise.reject(new Error("unused")) },
+      { paymentState: () => Promise.reject(new Error("unused")), kycCheck: () => Promise.reject(new Error("unused")), escrowBalance: () => Promise.reject(new Error("unused")) },
     );
     const created = await system.relayer.db.transaction((sql) => {
       const intent = payments.newIntent(merchants.get(sql, system.merchantId)!, {
