@@ -20,7 +20,8 @@ export interface ApiKeyVerifier {
   verify(secret: string): Promise<Principal | undefined>;
 }
 
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+// The scheme name is case-insensitive (RFC 9110).
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
 
 const missing = () =>
   new ApiError(

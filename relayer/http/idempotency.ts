@@ -190,7 +190,10 @@ export function idempotency(db: Database, options: IdempotencyOptions = {}) {
       if (answered) return send(body);
       answered = true;
       const status = res.statusCode;
-      const store = db.transaction((sql) => (status >= 500 ? release(sql, context) : completeIdempotency(sql, context, status, body)));
+      // Stripe's rule: a request refused as invalid (400) did not execute, so nothing is saved and the client may
+      // fix it and retry with the same key; every other answer below 500 is the request's result and is replayed.
+      const keep = status < 500 && status !== 400;
+      const store = db.transaction((sql) => (keep ? completeIdempotency(sql, context, status, body) : release(sql, context)));
       // The response waits for the store: a client that got an answer can rely on its replay.
       store.then(
         () => send(body),

@@ -68,12 +68,17 @@ export const METADATA_MAX_KEYS = 20;
 export const METADATA_MAX_KEY_LENGTH = 40;
 export const METADATA_MAX_VALUE_LENGTH = 500;
 
-/** Merchant-defined key/value strings, Stripe's limits. */
+/** Merchant-defined key/value strings, Stripe's limits. `__proto__` is refused (it would vanish in parsing). */
 export const metadata = z
-  .record(
+  .preprocess((value, ctx) => {
+    if (value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(value, "__proto__")) {
+      ctx.issues.push({ code: "custom", message: "the key __proto__ is not allowed", input: value, params: { code: "metadata_key_invalid" } });
+    }
+    return value;
+  }, z.record(
     z.string().min(1).max(METADATA_MAX_KEY_LENGTH),
     z.string().max(METADATA_MAX_VALUE_LENGTH),
-  )
+  ))
   .check((ctx) => {
     if (Object.keys(ctx.value).length > METADATA_MAX_KEYS) {
       fail(ctx, "metadata_too_many_keys", `at most ${METADATA_MAX_KEYS} keys are allowed`);

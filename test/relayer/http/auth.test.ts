@@ -39,6 +39,7 @@ const codeOf = async (response: Response) => ((await response.json()) as ErrorSh
 describe("authenticate", () => {
   it("passes the principal of a valid bearer key to the handler", async () => {
     const response = await get("/whoami", "Bearer sk_mer_good");
+    assert.equal((await get("/whoami", "bearer sk_mer_good")).status, 200, "the scheme is case-insensitive");
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), KEYS.sk_mer_good);
   });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import express from "express";
 
-import { invalid } from "../../../relayer/domain/errors.js";
+import { conflict, invalid } from "../../../relayer/domain/errors.js";
 import { jsonBody } from "../../../relayer/http/body.js";
 import { errorHandler, notFoundHandler } from "../../../relayer/http/errors.js";
 import { completeIdempotency, idempotency, type IdempotencyOptions } from "../../../relayer/http/idempotency.js";
@@ -39,6 +39,10 @@ export function idempotentApp(db: Database, options: IdempotencyOptions = {}) {
   });
   app.post("/v1/refused", () => {
     ran("refused");
+    throw conflict("intent_unexpected_state", "the intent was already confirmed");
+  });
+  app.post("/v1/invalid", () => {
+    ran("invalid");
     throw invalid("amount_invalid", "amount must be digits", "amount");
   });
   app.post("/v1/crash", () => {

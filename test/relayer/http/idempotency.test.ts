@@ -100,11 +100,21 @@ describe("idempotency", () => {
     });
   }
 
-  it("stores and replays a 4xx answer without running the handler again", async () => {
+  it("does not save a 400 (the request did not execute): the retry with the same key runs again", async () => {
+    const t = await setup("not-stored-400");
+    assert.equal((await t.post("/v1/invalid", {}, "k")).status, 400);
+    const retry = await t.post("/v1/invalid", {}, "k");
+    assert.equal(retry.status, 400);
+    assert.equal(retry.headers.get("idempotent-replayed"), null);
+    assert.equal(t.counters.runs.invalid, 2);
+    await t.done();
+  });
+
+  it("stores and replays a 409 answer without running the handler again", async () => {
     const t = await setup("stored-4xx");
     const first = await t.post("/v1/refused", {}, "k");
     const second = await t.post("/v1/refused", {}, "k");
-    assert.equal(second.status, 400);
+    assert.equal(second.status, 409);
     assert.equal(second.headers.get("idempotent-replayed"), "true");
     assert.deepEqual(await second.json(), await first.json());
     assert.equal(t.counters.runs.refused, 1);

@@ -126,6 +126,11 @@ describe("metadata", () => {
     assert.equal(issue?.params?.code, "metadata_too_many_keys");
   });
 
+  it("refuses the key __proto__ with metadata_key_invalid instead of silently dropping it", () => {
+    const issue = metadata.safeParse(JSON.parse('{"__proto__":"x","a":"b"}')).error?.issues[0] as { params?: { code?: string } } | undefined;
+    assert.equal(issue?.params?.code, "metadata_key_invalid");
+  });
+
   it("refuses a key over 40 characters, a value over 500 and a non-string value", () => {
     assert.equal(metadata.safeParse({ ["k".repeat(41)]: "v" }).success, false);
     assert.equal(metadata.safeParse({ k: "v".repeat(501) }).success, false);
