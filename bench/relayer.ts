@@ -29,6 +29,7 @@ import { deployAndSeed, freePort, startLocalChain, type LocalChain } from "../sc
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
 import { MemorySampler, cmdline, workerProcess } from "./lib/proc.js";
 import { rpc, rpcBatch } from "./lib/rpc.js";
+import { startRpcProfiler, type RpcProfiler } from "./lib/rpc-proxy.js";
 import { latencySummary, round } from "./lib/stats.js";
 
 // ------------------------------------------------------------------ parameters
@@ -41,6 +42,8 @@ const INTENTS_PER_CLIENT = num("BENCH_INTENTS_PER_CLIENT", 32); // 64 x 32 = 2,0
 const TIMEOUT_S = num("BENCH_TIMEOUT_S", 900);
 const PAYMENT_PHASE_TIMEOUT_S = num("BENCH_PAYMENT_TIMEOUT_S", 480);
 const WATCH_INTERVAL_MS = 100;
+/** BENCH_RPC_PROFILE=1 puts a counting proxy between the relayer and the node (a profiling run, not the figure). */
+const RPC_PROFILE = process.env.BENCH_RPC_PROFILE === "1";
 const AMOUNT = "1000000"; // 1.00 token per payment
 /** Relayer settings: the defaults of relayer/config.ts unless overridden by BENCH_RELAYER_<NAME>. */
 const RELAYER_OVERRIDES = Object.fromEntries(
@@ -318,8 +321,14 @@ async function main(): Promise<void> {
   } finally {
     setupDb.close();
   }
+  let profiler: RpcProfiler | undefined;
+  if (RPC_PROFILE) {
+    profiler = await startRpcProfiler(chain.rpcUrl);
+    const p = profiler;
+    cleanups.push(() => p.close());
+  }
   const relayerEnv: Record<string, string> = {
-    RPC_URL: chain.rpcUrl,
+    RPC_URL: profiler?.url ?? chain.rpcUrl,
     DEPLOYMENT_FILE: credentials.deploymentFile,
     DATABASE_PATH: databasePath,
     SIGNER_PRIVATE_KEY: devWallet(1).privateKey, // the deployment's operator
@@ -549,13 +558,15 @@ async function main(): Promise<void> {
       allocate_to_submitted_ms: latencySummary(submitMs),
       submitted_to_confirmed_ms: latencySummary(confirmAfterSubmitMs),
     },
+    relayer_rpc_profile: profiler ? { note: "profiling run: a counting proxy sat between relayer and node", by_method: profiler.stats() } : null,
     relayer_metrics_excerpt: metrics
       .split("\n")
       .filter((l) => /^relayer_worker_tick_seconds_(sum|count)|^relayer_outbox_operations/.test(l)),
   };
-  mkdirSync("reports", { recursive: true });
-  writeFileSync("reports/relayer.json", JSON.stringify(report, null, 2) + "\n");
-  log(`wrote reports/relayer.json: raw ${report.raw_chain_tx_per_s} tx/s, relayer ${report.relayer_payments_per_s} payments/s, ratio ${report.ratio}, create p99 ${report.create_latency_ms.p99} ms, peak RSS ${report.peak_rss_mb} MB`);
+  const out = process.env.BENCH_REPORT ?? "reports/relayer.json";
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  log(`wrote ${out}: raw ${report.raw_chain_tx_per_s} tx/s, relayer ${report.relayer_payments_per_s} payments/s, ratio ${report.ratio}, create p99 ${report.create_latency_ms.p99} ms, peak RSS ${report.peak_rss_mb} MB`);
 }
 
 try {
