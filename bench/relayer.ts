@@ -27,7 +27,7 @@ import { countryCode, KycTier } from "../relayer/chain/typed-data.js";
 import { Database } from "../relayer/persistence/database.js";
 import { deployAndSeed, freePort, startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
-import { MemorySampler, cmdline, workerProcess } from "./lib/proc.js";
+import { MemorySampler, cmdline, cpuSecondsOf, descendants, workerProcess } from "./lib/proc.js";
 import { rpc, rpcBatch } from "./lib/rpc.js";
 import { startRpcProfiler, type RpcProfiler } from "./lib/rpc-proxy.js";
 import { latencySummary, round } from "./lib/stats.js";
@@ -360,6 +360,14 @@ async function main(): Promise<void> {
   const phaseDeadline = Date.now() + PAYMENT_PHASE_TIMEOUT_S * 1000;
 
   log(`payments: ${CLIENTS} clients x ${INTENTS_PER_CLIENT} intents (capture_method manual) across ${MERCHANTS} merchants`);
+  // CPU seconds of each party over the payment phase: the node, the relayer, this load generator.
+  const nodePids = [chain.process.pid!, ...descendants(chain.process.pid!)];
+  const cpuNow = () => ({
+    node: nodePids.reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0),
+    relayer: cpuSecondsOf(relayer.workerPid) ?? 0,
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  });
+  const cpuBefore = cpuNow();
   const runStart = performance.now();
 
   const client = async (c: number) => {
@@ -437,6 +445,11 @@ async function main(): Promise<void> {
   const watchersRun = Promise.all(Array.from({ length: MERCHANTS }, (_, m) => watcher(m)));
   const [clientsEnd] = await Promise.all([clientsRun, watchersRun]);
   clearInterval(sampleTimeline);
+  const cpuAfter = cpuNow();
+  const wallS = (performance.now() - runStart) / 1000;
+  const cpu = Object.fromEntries(
+    (["node", "relayer", "bench"] as const).map((k) => [k, { cpu_s: round(cpuAfter[k] - cpuBefore[k], 2), cores_busy: round((cpuAfter[k] - cpuBefore[k]) / wallS, 2) }]),
+  );
   const lastAuthorized = Math.max(...authorizedAt.values());
   const paymentsMs = lastAuthorized - runStart;
   const paymentsPerS = total / (paymentsMs / 1000);
@@ -534,6 +547,7 @@ async function main(): Promise<void> {
       failures,
       rate_limited_429: rateLimited,
       intent_create_to_authorized_ms: latencySummary(queueWaitMs),
+      cpu_during_payment_phase: { ...cpu, host_cores: os.cpus().length, wall_s: round(wallS, 2) },
       watcher_poll_interval_ms: WATCH_INTERVAL_MS,
       relayer_env: Object.fromEntries(Object.entries(relayerEnv).filter(([k]) => !/KEY|PASSWORD/.test(k) && k !== "DATABASE_PATH" && k !== "DEPLOYMENT_FILE")),
       relayer_defaults: "BATCH_SIZE=100, CONFIRMATIONS=1, POLL_INTERVAL_MS=250, SQLite synchronous=FULL unless relayer_env says otherwise",
