@@ -182,6 +182,8 @@ async function main(): Promise<void> {
   log("starting hardhat node");
   const chain: LocalChain = await startLocalChain(await freePort());
   cleanups.push(() => chain.stop());
+  // scripts/deploy.ts keeps an Ignition journal per local node URL: it describes a chain that is gone after the run.
+  cleanups.push(() => rmSync(path.join("ignition", "deployments", `local-${chain.rpcUrl.replace(/[^a-z0-9]+/gi, "-")}`), { recursive: true, force: true }));
   log(`node at ${chain.rpcUrl}; deploying (production profile) and seeding`);
   const credentials = await deployAndSeed(chain.rpcUrl, {
     deploymentsDir: path.join(dir, "deployments"),
