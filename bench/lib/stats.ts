@@ -1,0 +1,26 @@
+// Small statistics for benchmark reports.
+
+/** Nearest-rank percentile of `values` (p in 0..100); NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export const round = (value: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};
+
+export function latencySummary(values: readonly number[]): { p50: number; p95: number; p99: number; max: number; mean: number; count: number } {
+  const mean = values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    p50: round(percentile(values, 50), 2),
+    p95: round(percentile(values, 95), 2),
+    p99: round(percentile(values, 99), 2),
+    max: round(values.length === 0 ? Number.NaN : Math.max(...values), 2),
+    mean: round(mean, 2),
+    count: values.length,
+  };
+}
