@@ -16,12 +16,17 @@ const schema = z
     SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
     /** A raw private key: accepted only on the local development chain. */
     SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
+    /** The compliance officer's key for KYC changes (optional: without it the KYC endpoints answer 503). */
+    COMPLIANCE_SIGNER_KEYSTORE: z.string().min(1).optional(),
+    COMPLIANCE_SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
+    COMPLIANCE_SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
     CONFIRMATIONS: z.coerce.number().int().min(1).max(1_000).default(1),
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-    BATCH_SIZE: z.coerce.number().int().min(1).max(200).default(100),
+    /** Osaka caps a transaction at 2^24 gas; an authorization costs ~100k in a batch, so 150 keeps a margin. */
+    BATCH_SIZE: z.coerce.number().int().min(1).max(150).default(100),
     REPRICE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
     RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
@@ -49,6 +54,9 @@ const schema = z
     if (!v.SIGNER_KEYSTORE && !v.SIGNER_PRIVATE_KEY) {
       ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE"], input: v, message: "set SIGNER_KEYSTORE (and SIGNER_KEYSTORE_PASSWORD), or SIGNER_PRIVATE_KEY on a local chain" });
     }
+    if (v.COMPLIANCE_SIGNER_KEYSTORE && v.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD === undefined) {
+      ctx.issues.push({ code: "custom", path: ["COMPLIANCE_SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with COMPLIANCE_SIGNER_KEYSTORE" });
+    }
     if (v.SIGNER_KEYSTORE && v.SIGNER_KEYSTORE_PASSWORD === undefined) {
       ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with SIGNER_KEYSTORE" });
     }
@@ -70,6 +78,9 @@ export function loadConfig(env: Record<string, string | undefined>): RelayerConf
 
 /** A raw key is for the local development chain only; elsewhere the key comes from an encrypted keystore. */
 export function assertKeyAllowed(config: RelayerConfig, chainId: number): void {
+  if (config.COMPLIANCE_SIGNER_PRIVATE_KEY && !config.COMPLIANCE_SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
+    throw new ConfigError(`COMPLIANCE_SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); use COMPLIANCE_SIGNER_KEYSTORE`);
+  }
   if (config.SIGNER_PRIVATE_KEY && !config.SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
     throw new ConfigError(
       `SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); chain ${chainId} needs SIGNER_KEYSTORE and SIGNER_KEYSTORE_PASSWORD`,

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 
-import { JsonRpcProvider, Wallet } from "ethers";
+import { id, JsonRpcProvider, Wallet } from "ethers";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
@@ -13,8 +13,10 @@ import { queueDueReleases, runSettlement } from "./application/scheduled.js";
 import { chainActivityHandler } from "./application/chain-activity.js";
 import { Confirmer } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
-import { EscrowReader, readTokenInfo } from "./chain/reader.js";
+import { EscrowReader, readTokenInfo, RegistryReader } from "./chain/reader.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
+import { KycService } from "./application/kyc.js";
+import { escrowLane, kycLane } from "./chain/lanes.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
 import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -39,7 +41,14 @@ interface DeploymentFile {
   contracts: { SettlementToken: { address: string }; KycRegistry: { address: string }; PaymentEscrow: { address: string } };
 }
 
-const OPERATOR_ROLE = "0x97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b929";
+const OPERATOR_ROLE = id("OPERATOR_ROLE");
+const COMPLIANCE_ROLE = id("COMPLIANCE_ROLE");
+
+/** A key from an encrypted keystore (production) or a raw key (local chain only, checked by assertKeyAllowed). */
+async function loadWallet(keystore: string | undefined, password: string | undefined, privateKey: string | undefined): Promise<Wallet | undefined> {
+  if (keystore) return Wallet.fromEncryptedJsonSync(await readFile(keystore, "utf8"), password ?? "") as Wallet;
+  return privateKey ? new Wallet(privateKey) : undefined;
+}
 
 export async function startRelayer(config: RelayerConfig, options: { logger?: Logger; failpoint?: Failpoint | undefined } = {}): Promise<RunningRelayer> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
@@ -65,10 +74,12 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     kycRegistry: deployment.contracts.KycRegistry.address,
   }, config.DATABASE_PATH);
 
-  const wallet = config.SIGNER_KEYSTORE
-    ? (Wallet.fromEncryptedJsonSync(await readFile(config.SIGNER_KEYSTORE, "utf8"), config.SIGNER_KEYSTORE_PASSWORD ?? "") as Wallet)
-    : new Wallet(config.SIGNER_PRIVATE_KEY!);
-  const signer = wallet.connect(provider);
+  const signer = (await loadWallet(config.SIGNER_KEYSTORE, config.SIGNER_KEYSTORE_PASSWORD, config.SIGNER_PRIVATE_KEY))!.connect(provider);
+  const complianceWallet = await loadWallet(
+    config.COMPLIANCE_SIGNER_KEYSTORE,
+    config.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD,
+    config.COMPLIANCE_SIGNER_PRIVATE_KEY,
+  );
   if (!(await PaymentEscrow__factory.connect(escrow, provider).hasRole(OPERATOR_ROLE, signer.address))) {
     throw new Error(`The signer ${signer.address} does not hold the escrow's OPERATOR_ROLE`);
   }
@@ -80,7 +91,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const payoutsService = new PayoutsService(chainContext);
   const now = () => Date.now();
   const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()];
-  const submitter = new Submitter(db, provider, signer, escrow, { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
+  const submitter = new Submitter(db, provider, signer, escrowLane(escrow), { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
   const indexer = new Indexer(
     db,
     provider,
@@ -89,7 +100,27 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     config.CONFIRMATIONS,
     chainActivityHandler(db, reader, payments, now),
   );
-  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settlementHandler(db, reader, payments, payoutsService, now), errorInterfaces as never);
+  // The KYC lane: the compliance key's own submitter and confirmer, when the relayer has that key.
+  const registryAddress = deployment.contracts.KycRegistry.address;
+  let kyc: { service: KycService; reader: RegistryReader } | undefined;
+  const lanes: { submitter: Submitter; confirmer: Confirmer }[] = [];
+  if (complianceWallet) {
+    const complianceSigner = complianceWallet.connect(provider);
+    if (!(await KycRegistry__factory.connect(registryAddress, provider).hasRole(COMPLIANCE_ROLE, complianceSigner.address))) {
+      throw new Error(`The compliance signer ${complianceSigner.address} does not hold the KYC registry's COMPLIANCE_ROLE`);
+    }
+    const registryReader = new RegistryReader(provider, registryAddress);
+    kyc = { service: new KycService(registryReader), reader: registryReader };
+  }
+  const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
+  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settle, errorInterfaces as never);
+  if (complianceWallet) {
+    const complianceSigner = complianceWallet.connect(provider);
+    lanes.push({
+      submitter: new Submitter(db, provider, complianceSigner, kycLane(registryAddress), { repriceAfterMs: config.REPRICE_AFTER_MS }),
+      confirmer: new Confirmer(db, provider, complianceSigner.address, config.CONFIRMATIONS, settle, errorInterfaces as never),
+    });
+  }
 
   // ---- metrics
   const registry = new Registry();
@@ -136,6 +167,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const loop = async () => {
     while (running) {
       const end = tickDuration.startTimer();
+      let worked = 0;
       try {
         await queueDueReleases(db, payments, now);
         if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
@@ -143,15 +175,20 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
           const queued = await runSettlement(db, chainContext, reader, payoutsService, now);
           if (queued > 0) logger.info({ payouts: queued }, "settlement run queued payouts");
         }
-        await submitter.tick();
+        worked = await submitter.tick();
         await confirmer.tick();
+        for (const lane of lanes) {
+          worked += await lane.submitter.tick();
+          await lane.confirmer.tick();
+        }
         await indexer.tick();
         head = await provider.getBlockNumber();
       } catch (error) {
         logger.warn({ err: (error as Error).message }, "worker round failed; retrying");
       }
       end();
-      if (running) await new Promise((r) => setTimeout(r, config.POLL_INTERVAL_MS));
+      // Straight on to the next round while there is work; rest only when a round found none.
+      if (running && worked === 0) await new Promise((r) => setTimeout(r, config.POLL_INTERVAL_MS));
     }
   };
   current = loop();
@@ -163,6 +200,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     chain: chainContext,
     reader,
     payoutsService,
+    ...(kyc ? { kyc } : {}),
     head: () => Math.max(head, confirmer.head),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,

@@ -28,8 +28,8 @@ export function chainActivityHandler(db: Database, reader: ChainReader, payments
         .map((paymentId) => intents.getByPaymentId(sql, paymentId))
         .filter((intent): intent is PaymentIntent => intent !== undefined),
     );
-    const states = new Map<string, OnChainPayment>();
-    for (const intent of touched) states.set(intent.paymentId, await reader.paymentState(intent.paymentId));
+    const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
+    const states = new Map<string, OnChainPayment>(touched.map((intent, i) => [intent.paymentId, read[i]!]));
 
     return (sql) => {
       for (const log of relevant) {

@@ -10,7 +10,7 @@ import { webhooks } from "../persistence/webhooks.js";
  */
 export function recordEvent(
   sql: Sql,
-  event: { merchantId: string; type: string; objectId: string; data: Record<string, unknown> },
+  event: { merchantId: string | null; type: string; objectId: string; data: Record<string, unknown> },
   now: number,
 ): void {
   const row = { id: newId("evt"), type: event.type, objectId: event.objectId, merchantId: event.merchantId, data: event.data, createdAt: now };

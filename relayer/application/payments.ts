@@ -171,13 +171,15 @@ export class PaymentsService {
     if (signer.toLowerCase() !== intent.terms.buyer.toLowerCase()) {
       throw invalid("signature_invalid", "The signature is not the buyer's signature of this payment", "signature");
     }
-    for (const [party, param] of [
+    const parties = [
       [intent.terms.buyer, "buyer"],
       [intent.terms.merchant, "merchant"],
-    ] as const) {
-      const check = await this.reader.kycCheck(party, intent.terms.kycTier);
+    ] as const;
+    const checks = await Promise.all(parties.map(([party]) => this.reader.kycCheck(party, intent.terms.kycTier)));
+    checks.forEach((check, i) => {
+      const param = parties[i]![1];
       if (!check.ok) throw invalid(check.code, `The ${param} cannot pay at this KYC tier: ${check.message}`, param);
-    }
+    });
   }
 
   /** Queues the on-chain work for an intent, inside the caller's transaction (after re-checking its state). */

@@ -6,6 +6,7 @@ import type { PaymentIntent } from "../domain/payment-intent.js";
 import type { Database } from "../persistence/database.js";
 import { intents } from "../persistence/intents.js";
 import type { PaymentsService } from "./payments.js";
+import type { KycService } from "./kyc.js";
 import type { PayoutsService } from "./payouts.js";
 import type { ChainReader, OnChainPayment } from "./ports.js";
 
@@ -30,17 +31,23 @@ export function settlementHandler(
   payments: PaymentsService,
   payoutsService: PayoutsService,
   now: () => number,
+  kycService?: KycService,
 ): SettlementHandler {
   return async (settled: SettledOperation[]) => {
     const intentIds = [...new Set(settled.map((s) => s.operation.intentId).filter((id): id is string => id !== null))];
     const touched = await db.read((sql) => intentIds.map((id) => intents.get(sql, id)).filter((i): i is PaymentIntent => !!i));
-    const states = new Map<string, OnChainPayment>();
-    for (const intent of touched) states.set(intent.id, await reader.paymentState(intent.paymentId));
+    // One round trip for the whole batch: ethers packs concurrent calls into one JSON-RPC batch.
+    const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
+    const states = new Map<string, OnChainPayment>(touched.map((intent, i) => [intent.id, read[i]!]));
 
     return (sql) => {
       for (const s of settled) {
         if (s.operation.kind === "payout") {
           payoutsService.settle(sql, s, now());
+          continue;
+        }
+        if (s.operation.kind.startsWith("kyc_")) {
+          kycService?.settle(sql, s, now());
           continue;
         }
         const intent = s.operation.intentId ? intents.get(sql, s.operation.intentId) : undefined;

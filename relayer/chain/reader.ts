@@ -1,6 +1,7 @@
 // Reads from the escrow and the KYC registry for the use cases (implements application/ports ChainReader).
 import { Contract, type JsonRpcProvider } from "ethers";
 
+import type { KycReader, KycRecordView } from "../application/kyc.js";
 import type { ChainReader, OnChainPayment } from "../application/ports.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../../typechain-types/index.js";
 import type { Outcome } from "./revert-reasons.js";
@@ -40,6 +41,25 @@ export class EscrowReader implements ChainReader {
       if (typeof data !== "string") throw error; // not a revert: the RPC failed, let the caller retry
       return classifyRevert(data, [this.#kyc.interface]);
     }
+  }
+}
+
+/** The registry's current view of an account (implements application/kyc KycReader). */
+export class RegistryReader implements KycReader {
+  readonly #kyc;
+
+  constructor(provider: JsonRpcProvider, kycRegistry: string) {
+    this.#kyc = KycRegistry__factory.connect(kycRegistry, provider);
+  }
+
+  async record(account: string): Promise<KycRecordView> {
+    const r = await this.#kyc.recordOf(account);
+    const country = r.country === "0x0000" ? "" : Buffer.from(r.country.slice(2), "hex").toString("ascii");
+    return { tier: Number(r.tier), country, expiresAt: Number(r.expiresAt), frozen: r.frozen, dossierHash: r.dossierHash };
+  }
+
+  isJurisdictionBlocked(country: string): Promise<boolean> {
+    return this.#kyc.isJurisdictionBlocked("0x" + Buffer.from(country, "ascii").toString("hex"));
   }
 }
 

@@ -7,8 +7,7 @@ import { keccak256, type JsonRpcProvider, type Wallet } from "ethers";
 
 import type { Database } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow } from "../persistence/chain-store.js";
-import { BATCHABLE, encodeCalls, type EscrowCall } from "./escrow-calls.js";
-import { deserializeCall } from "./operation-codec.js";
+import type { Lane } from "./lanes.js";
 
 export interface SubmitterOptions {
   /** Most operations one batch transaction carries (Osaka caps a transaction at 2^24 gas). */
@@ -38,7 +37,7 @@ export class Submitter {
     private readonly db: Database,
     private readonly provider: JsonRpcProvider,
     private readonly wallet: Wallet,
-    private readonly escrow: string,
+    private readonly lane: Lane,
     options: Partial<SubmitterOptions> = {},
     private readonly failpoint: Failpoint = () => {},
     private readonly now: () => number = Date.now,
@@ -87,17 +86,16 @@ export class Submitter {
 
   async #sendPending(): Promise<number> {
     const ops = await this.db.read((sql) => {
-      const kind = operations.oldestPendingKind(sql);
+      const kind = operations.oldestPendingKind(sql, this.lane.kinds);
       if (!kind) return [];
-      return operations.pending(sql, [kind], BATCHABLE.has(kind as EscrowCall["kind"]) ? this.#options.batchSize : 1);
+      return operations.pending(sql, [kind], this.lane.batchable(kind) ? this.#options.batchSize : 1);
     });
     if (ops.length === 0) return 0;
-    const calls = ops.map((op) => deserializeCall(op.kind, op.payload));
-    const data = encodeCalls(calls);
+    const data = this.lane.encode(ops);
     const chainNonce = await this.provider.getTransactionCount(this.signer, "latest");
     // 1. nonce and operations recorded together, before signing
     const tx = await this.db.transaction((sql) => {
-      const allocated = chainTransactions.allocate(sql, { signer: this.signer, to: this.escrow, data, chainNonce }, this.now());
+      const allocated = chainTransactions.allocate(sql, { signer: this.signer, to: this.lane.to, data, chainNonce }, this.now());
       operations.assign(
         sql,
         ops.map((op) => op.id),

@@ -15,10 +15,11 @@ import { requestContext } from "./request-context.js";
 import { paymentIntentRoutes, type PaymentIntentRouteDeps } from "./routes/payment-intents.js";
 import { balancePayoutRoutes, type BalancePayoutDeps } from "./routes/balances-payouts.js";
 import { eventRoutes } from "./routes/events.js";
+import { kycRoutes, type KycRouteDeps } from "./routes/kyc.js";
 import { healthRoutes, type HealthChecks } from "./routes/health.js";
 import { webhookRoutes, type WebhookRouteDeps } from "./routes/webhook-endpoints.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   paymentIntentRoutes(api, registry, deps);
   eventRoutes(api, registry, deps);
   balancePayoutRoutes(api, registry, deps);
+  kycRoutes(api, registry, deps);
   webhookRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {

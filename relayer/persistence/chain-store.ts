@@ -98,8 +98,10 @@ export const operations = {
     );
   },
 
-  oldestPendingKind(sql: Sql): string | undefined {
-    return sql.get<{ kind: string }>("SELECT kind FROM operations WHERE status = 'pending' ORDER BY id LIMIT 1")?.kind;
+  /** The kind of the oldest pending operation among `kinds` (one lane's). */
+  oldestPendingKind(sql: Sql, kinds: readonly string[]): string | undefined {
+    const marks = kinds.map(() => "?").join(", ");
+    return sql.get<{ kind: string }>(`SELECT kind FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT 1`, ...kinds)?.kind;
   },
 
   ofTransaction(sql: Sql, txId: number): OperationRow[] {

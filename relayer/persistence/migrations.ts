@@ -249,4 +249,32 @@ ALTER TABLE payment_intents ADD COLUMN held_since INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX payment_intents_releasable ON payment_intents (status, held_since) WHERE amount_held != '0';
 `,
   },
+  {
+    version: 5,
+    name: "kyc",
+    sql: `
+-- Compliance officers' KYC decisions, each sent to the registry by the compliance key; the registry holds the truth.
+CREATE TABLE kyc_changes (
+  id               TEXT PRIMARY KEY,
+  address          TEXT NOT NULL,
+  action           TEXT NOT NULL CHECK (action IN ('set', 'freeze', 'unfreeze')),
+  tier             INTEGER,
+  country          TEXT,
+  expires_at       INTEGER,
+  dossier_hash     TEXT,
+  reason           TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'failed')),
+  operation_id     INTEGER NOT NULL REFERENCES operations (id),
+  requested_by     TEXT NOT NULL,
+  transaction_hash TEXT,
+  failure_code     TEXT,
+  failure_message  TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX kyc_changes_by_address ON kyc_changes (address, created_at DESC, id DESC);
+CREATE INDEX kyc_changes_by_time ON kyc_changes (created_at DESC, id DESC);
+CREATE INDEX kyc_changes_by_operation ON kyc_changes (operation_id);
+`,
+  },
 ];

@@ -48,6 +48,7 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       DEPLOYMENT_FILE: credentials.deploymentFile,
       DATABASE_PATH: path.join(dir, "relayer.db"),
       SIGNER_PRIVATE_KEY: devWallet(1).privateKey, // the deployment's operator (account 1)
+      COMPLIANCE_SIGNER_PRIVATE_KEY: devWallet(2).privateKey, // the deployment's compliance officer (account 2)
       PORT: "0",
       LOG_LEVEL: "silent",
       POLL_INTERVAL_MS: "25",
