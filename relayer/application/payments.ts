@@ -161,16 +161,7 @@ export class PaymentsService {
     if (BigInt(Math.floor(now / 1000)) >= intent.terms.preApprovalExpiry) {
       throw invalid("authorization_expired", `The buyer's authorization window closed at ${intent.terms.preApprovalExpiry}`, "signature");
     }
-    const typed = this.fundingTypedData(intent);
-    let signer: string;
-    try {
-      signer = verifyTypedData(typed.domain, typed.types, typed.message, signature);
-    } catch {
-      throw invalid("signature_invalid", "The signature is malformed", "signature");
-    }
-    if (signer.toLowerCase() !== intent.terms.buyer.toLowerCase()) {
-      throw invalid("signature_invalid", "The signature is not the buyer's signature of this payment", "signature");
-    }
+    this.checkBuyerSignature(intent, this.fundingTypedData(intent), signature);
     const parties = [
       [intent.terms.buyer, "buyer"],
       [intent.terms.merchant, "merchant"],
