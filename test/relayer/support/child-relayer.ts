@@ -25,6 +25,8 @@ export interface ChildRelayerOptions {
   /** Every line the children print goes to this file too, prefixed by the generation. */
   logFile?: string;
   startTimeoutMs?: number;
+  /** Runs after every death the supervisor saw, before it starts the next child (to inspect what was left). */
+  onExit?: (exit: ChildExit) => Promise<void> | void;
 }
 
 /** The environment a child relayer needs to serve `system`'s chain, deployment and database. */
@@ -59,11 +61,11 @@ export class ChildRelayer {
   #tail: string[] = [];
   #readyWaiters: Array<(url: string) => void> = [];
   #startError: Error | undefined;
-  readonly #options: Required<Omit<ChildRelayerOptions, "logFile">> & { logFile?: string };
+  readonly #options: ChildRelayerOptions & { cwd: string; startTimeoutMs: number };
 
   constructor(env: Record<string, string>, options: ChildRelayerOptions = {}) {
     this.#env = env;
-    this.#options = { cwd: options.cwd ?? process.cwd(), startTimeoutMs: options.startTimeoutMs ?? 120_000, ...(options.logFile ? { logFile: options.logFile } : {}) };
+    this.#options = { ...options, cwd: options.cwd ?? process.cwd(), startTimeoutMs: options.startTimeoutMs ?? 120_000 };
   }
 
   /** The URL of the running child, if one is up. */
@@ -226,13 +228,17 @@ export class ChildRelayer {
         try {
           await this.start();
         } catch (error) {
-          if (error instanceof ChildDiedError && error.exit.signal === "SIGKILL") continue; // killed while starting
+          if (error instanceof ChildDiedError && error.exit.signal === "SIGKILL") {
+            await this.#options.onExit?.(error.exit); // killed while starting (a failpoint in the first round)
+            continue;
+          }
           this.#startError = error as Error;
           this.#keepRunning = false;
           return;
         }
       }
-      await this.#exited;
+      const exit = await this.#exited;
+      if (exit) await this.#options.onExit?.(exit);
     }
   }
 
