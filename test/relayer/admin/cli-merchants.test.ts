@@ -122,7 +122,9 @@ describe("admin merchant create", () => {
     const database = freshDatabase();
     const created = JSON.parse((await runAdmin(["merchant", "create", "--name", "Acme", "--address", demo().address, "--json"], { ...chainEnv, DATABASE_PATH: database })).stdout);
     const issued = JSON.parse((await runAdmin(["key", "issue", "--scope", "merchant", "--merchant", created.id, "--json"], { DATABASE_PATH: database })).stdout);
-    const relayer = await startRelayer(loadConfig({ ...chainEnv, DATABASE_PATH: database, SIGNER_PRIVATE_KEY: devWallet(1).privateKey, PORT: "0", LOG_LEVEL: "silent" }));
+    const relayer = await startRelayer(
+      loadConfig({ ...chainEnv, DATABASE_PATH: database, SIGNER_PRIVATE_KEY: devWallet(1).privateKey, WEBHOOK_MASTER_KEY: "11".repeat(32), PORT: "0", LOG_LEVEL: "silent" }),
+    );
     try {
       const response = await fetch(`${relayer.url}/v1/payment_intents`, { headers: { authorization: `Bearer ${issued.secret}` } });
       assert.equal(response.status, 200);
