@@ -27,7 +27,7 @@ export default defineConfig({
       },
       // Used for gas figures and deployment. runs 200 keeps the escrow under the 24 KiB limit. viaIR is off: on
       // these 2-core machines it made a cold production build take ~100 s instead of ~35 s (every `npm start` on a
-      // fresh clone pays it) for a few thousand gas per call.
+      // fresh clone pays it).
       production: {
         version: SOLC_VERSION,
         path: SOLC_PATH,
