@@ -37,6 +37,8 @@ export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
 /** Keys are kept at least this long (Stripe: 24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A claim still in progress after this long belongs to a request that died (handlers take well under it). */
+export const ABANDONED_CLAIM_MS = 30_000;
 
 export interface IdempotencyOptions {
   /** Clock for key ages (Unix ms). */
@@ -89,7 +91,10 @@ function claim(sql: Sql, c: Claim, now: number): ClaimOutcome {
     "SELECT path, request_hash, state, response_status, response_body, created_at FROM idempotency_keys WHERE owner = ? AND key = ?",
     c.owner, c.key,
   );
-  if (row !== undefined && row.created_at <= now - IDEMPOTENCY_TTL_MS) {
+  // An expired key, or a claim abandoned by a request that died with its process (the handler's own transaction
+  // never committed, or it would have completed the row): either is free to be claimed again.
+  const abandoned = row !== undefined && row.state === "in_progress" && row.created_at <= now - ABANDONED_CLAIM_MS;
+  if (row !== undefined && (row.created_at <= now - IDEMPOTENCY_TTL_MS || abandoned)) {
     sql.run("DELETE FROM idempotency_keys WHERE owner = ? AND key = ?", c.owner, c.key);
     row = undefined;
   }

@@ -162,6 +162,24 @@ describe("idempotency", () => {
     await t.done();
   });
 
+  it("lets a retry take over a claim abandoned by a request that died (older than 30 s), and runs it once", async () => {
+    const t = await setup("abandoned");
+    // A claim left in progress by a process killed mid-request: its handler's transaction never committed.
+    await t.db.transaction((sql) =>
+      sql.run(
+        `INSERT INTO idempotency_keys (owner, key, method, path, request_hash, state, created_at)
+         VALUES ('anonymous', 'orphan', 'POST', '/v1/things', ?, 'in_progress', ?)`,
+        requestHash("POST", "/v1/things", { n: 1 }),
+        clock - 31_000,
+      ),
+    );
+    const retry = await t.post("/v1/things", { n: 1 }, "orphan");
+    assert.equal(retry.status, 201);
+    assert.equal(t.counters.runs.things, 1);
+    assert.equal((await t.post("/v1/things", { n: 1 }, "orphan")).headers.get("idempotent-replayed"), "true");
+    await t.done();
+  });
+
   it("commits a handler's domain row and its stored response in one transaction", async () => {
     const t = await setup("atomic");
     const first = await t.post("/v1/atomic", {}, "k");
