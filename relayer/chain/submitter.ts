@@ -3,7 +3,7 @@
 //   2. the signed raw transaction is stored before it is broadcast;
 //   3. on restart, stored raw bytes are broadcast again, never a new transaction for the same operations;
 //   4. a transaction stuck in the mempool is replaced at the same nonce with fees raised by >= 10%, every hash kept.
-import { keccak256, type JsonRpcProvider, type Wallet } from "ethers";
+import { isError, keccak256, type JsonRpcProvider, type Wallet } from "ethers";
 
 import type { Database } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow } from "../persistence/chain-store.js";
@@ -141,8 +141,12 @@ export class Submitter {
     try {
       const estimate = await this.provider.estimateGas({ from: this.signer, to: tx.to, data: tx.data });
       return (estimate * 125n) / 100n + 10_000n;
-    } catch {
-      // It would revert: send it anyway so the nonce is used and the confirmer records why it failed.
+    } catch (error) {
+      // The node says it would revert: send it anyway so the nonce is used and the confirmer records why it
+      // failed. Any other failure (the RPC unreachable, a 5xx, a timeout) says nothing about the call: signing
+      // with the fallback limit could run a large batch out of gas and fail every payment it carries, so the
+      // round fails instead and the estimate is tried again.
+      if (!isError(error, "CALL_EXCEPTION")) throw error;
       return this.#options.fallbackGasLimit;
     }
   }
