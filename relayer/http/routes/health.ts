@@ -17,6 +17,8 @@ export interface HealthChecks {
   metrics(): Promise<{ contentType: string; body: string }>;
 }
 
+const CHECK_TIMEOUT_MS = 2_000;
+
 const readiness = z.object({
   status: z.enum(["ready", "not_ready"]),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
@@ -39,7 +41,16 @@ export function healthRoutes(router: Router, registry: RouteRegistry, checks: He
     const entries = await Promise.all(
       (["database", "rpc", "signerBalance"] as const).map(async (name) => {
         try {
-          return [name, await checks[name]()] as const;
+          // A stalled RPC must make /readyz answer not_ready, not hang: each check gets 2 s.
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("no answer within 2 s")), CHECK_TIMEOUT_MS);
+          });
+          try {
+            return [name, await Promise.race([checks[name](), timeout])] as const;
+          } finally {
+            clearTimeout(timer);
+          }
         } catch (error) {
           return [name, { ok: false, detail: (error as Error).message }] as const;
         }
