@@ -21,7 +21,7 @@ import { Submitter, type Failpoint } from "./chain/submitter.js";
 import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createLogger, type Logger } from "./http/logging.js";
-import { operations } from "./persistence/chain-store.js";
+import { operations, type ChainTxRow } from "./persistence/chain-store.js";
 import { Database } from "./persistence/database.js";
 import { ensureChainIdentity } from "./persistence/meta.js";
 import { WebhookDispatcher } from "./webhooks/delivery.js";
@@ -100,28 +100,6 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     config.CONFIRMATIONS,
     chainActivityHandler(db, reader, payments, now),
   );
-  // The KYC lane: the compliance key's own submitter and confirmer, when the relayer has that key.
-  const registryAddress = deployment.contracts.KycRegistry.address;
-  let kyc: { service: KycService; reader: RegistryReader } | undefined;
-  const lanes: { submitter: Submitter; confirmer: Confirmer }[] = [];
-  if (complianceWallet) {
-    const complianceSigner = complianceWallet.connect(provider);
-    if (!(await KycRegistry__factory.connect(registryAddress, provider).hasRole(COMPLIANCE_ROLE, complianceSigner.address))) {
-      throw new Error(`The compliance signer ${complianceSigner.address} does not hold the KYC registry's COMPLIANCE_ROLE`);
-    }
-    const registryReader = new RegistryReader(provider, registryAddress);
-    kyc = { service: new KycService(registryReader), reader: registryReader };
-  }
-  const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
-  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settle, errorInterfaces as never);
-  if (complianceWallet) {
-    const complianceSigner = complianceWallet.connect(provider);
-    lanes.push({
-      submitter: new Submitter(db, provider, complianceSigner, kycLane(registryAddress), { repriceAfterMs: config.REPRICE_AFTER_MS }),
-      confirmer: new Confirmer(db, provider, complianceSigner.address, config.CONFIRMATIONS, settle, errorInterfaces as never),
-    });
-  }
-
   // ---- metrics
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -158,6 +136,47 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     },
   });
   dispatcher.start(config.WEBHOOK_POLL_INTERVAL_MS);
+  const submissionLatency = new Histogram({
+    name: "relayer_submission_latency_seconds",
+    help: "From nonce allocation to the first broadcast of a transaction",
+    labelNames: ["signer"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const confirmationLatency = new Histogram({
+    name: "relayer_confirmation_latency_seconds",
+    help: "From broadcast to CONFIRMATIONS blocks",
+    labelNames: ["signer"],
+    buckets: [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [registry],
+  });
+  const observeConfirmed = (tx: ChainTxRow, confirmedAt: number) => {
+    if (tx.submittedAt === null) return;
+    submissionLatency.observe({ signer: tx.signer }, Math.max(0, tx.submittedAt - tx.createdAt) / 1000);
+    confirmationLatency.observe({ signer: tx.signer }, Math.max(0, confirmedAt - tx.submittedAt) / 1000);
+  };
+
+  // The KYC lane: the compliance key's own submitter and confirmer, when the relayer has that key.
+  const registryAddress = deployment.contracts.KycRegistry.address;
+  let kyc: { service: KycService; reader: RegistryReader } | undefined;
+  const lanes: { submitter: Submitter; confirmer: Confirmer }[] = [];
+  if (complianceWallet) {
+    const complianceSigner = complianceWallet.connect(provider);
+    if (!(await KycRegistry__factory.connect(registryAddress, provider).hasRole(COMPLIANCE_ROLE, complianceSigner.address))) {
+      throw new Error(`The compliance signer ${complianceSigner.address} does not hold the KYC registry's COMPLIANCE_ROLE`);
+    }
+    const registryReader = new RegistryReader(provider, registryAddress);
+    kyc = { service: new KycService(registryReader), reader: registryReader };
+  }
+  const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
+  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed);
+  if (complianceWallet) {
+    const complianceSigner = complianceWallet.connect(provider);
+    lanes.push({
+      submitter: new Submitter(db, provider, complianceSigner, kycLane(registryAddress), { repriceAfterMs: config.REPRICE_AFTER_MS }),
+      confirmer: new Confirmer(db, provider, complianceSigner.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed),
+    });
+  }
 
   // ---- the worker: one ordered stream per signer key
   let head = await provider.getBlockNumber();

@@ -176,7 +176,10 @@ export class PaymentsService {
   /** Queues the on-chain work for an intent, inside the caller's transaction (after re-checking its state). */
   enqueue(sql: Sql, intent: PaymentIntent, call: EscrowCall, now: number): void {
     assertCanRequest(intent, call.kind as OperationKind, "amount" in call ? call.amount : undefined);
-    operations.insert(sql, { kind: call.kind, intentId: intent.id, payload: JSON.parse(serializeCall(call)) }, now);
+    const payload = JSON.parse(serializeCall(call)) as Record<string, unknown>;
+    // A refund is an object of its own for the merchant (GET /v1/payment_intents/:id/refunds).
+    if (call.kind === "refund") payload.refundId = newId("re");
+    operations.insert(sql, { kind: call.kind, intentId: intent.id, payload }, now);
   }
 
   confirmCall(intent: PaymentIntent, signature: string): EscrowCall {

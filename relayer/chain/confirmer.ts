@@ -35,6 +35,8 @@ export class Confirmer {
     private readonly onSettled: SettlementHandler,
     private readonly errorInterfaces: Interface[] = [],
     private readonly now: () => number = Date.now,
+    /** Told of each transaction it confirms (metrics). */
+    private readonly onConfirmed: (tx: ChainTxRow, confirmedAt: number) => void = () => {},
   ) {}
 
   /** One round over every transaction in flight. Returns how many changed state. */
@@ -78,6 +80,7 @@ export class Confirmer {
       for (const s of settled) operations.settle(sql, s.operation.id, s.outcome, this.now());
       apply(sql);
     });
+    this.onConfirmed(tx, this.now());
     return 1;
   }
 

@@ -30,6 +30,7 @@ export interface ChainTxRow {
   blockHash: string | null;
   receiptStatus: number | null;
   submittedAt: number | null;
+  createdAt: number;
 }
 
 interface ChainTxRecord {
@@ -49,6 +50,7 @@ interface ChainTxRecord {
   block_hash: string | null;
   receipt_status: number | null;
   submitted_at: number | null;
+  created_at: number;
 }
 
 const big = (v: string | null) => (v === null ? null : BigInt(v));
@@ -71,6 +73,7 @@ function toChainTx(r: ChainTxRecord): ChainTxRow {
     blockHash: r.block_hash,
     receiptStatus: r.receipt_status,
     submittedAt: r.submitted_at,
+    createdAt: r.created_at,
   };
 }
 
@@ -255,6 +258,8 @@ export const chainTransactions = {
 
 export interface OperationTransaction {
   kind: string;
+  payload: string;
+  createdAt: number;
   status: OperationStatus;
   failureCode: string | null;
   failureMessage: string | null;
@@ -266,13 +271,15 @@ export interface OperationTransaction {
 /** Every operation of an intent with the transaction that carried it (all its hashes). */
 export function operationsOfIntent(sql: Sql, intentId: string): OperationTransaction[] {
   return sql
-    .all<{ kind: string; status: OperationStatus; failure_code: string | null; failure_message: string | null; tx_status: ChainTxStatus | null; hashes: string | null; block_number: number | null }>(
-      `SELECT o.kind, o.status, o.failure_code, o.failure_message, t.status AS tx_status, t.hashes, t.block_number
+    .all<{ kind: string; payload: string; created_at: number; status: OperationStatus; failure_code: string | null; failure_message: string | null; tx_status: ChainTxStatus | null; hashes: string | null; block_number: number | null }>(
+      `SELECT o.kind, o.payload, o.created_at, o.status, o.failure_code, o.failure_message, t.status AS tx_status, t.hashes, t.block_number
          FROM operations o LEFT JOIN chain_transactions t ON t.id = o.tx_id WHERE o.intent_id = ? ORDER BY o.id`,
       intentId,
     )
     .map((r) => ({
       kind: r.kind,
+      payload: r.payload,
+      createdAt: r.created_at,
       status: r.status,
       failureCode: r.failure_code,
       failureMessage: r.failure_message,

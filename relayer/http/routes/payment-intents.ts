@@ -28,6 +28,7 @@ import {
   listIntentsQuery,
   paymentIntent,
   refundIntentBody,
+  refundSchema,
 } from "../schemas/payment-intents.js";
 import { parseBody, parseParams, parseQuery } from "../validate.js";
 
@@ -176,6 +177,34 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
       return { object: "list" as const, data: items, has_more: hasMore };
     });
     res.json(page);
+  });
+
+  registry.add({
+    method: "get", path: "/v1/payment_intents/:id/refunds", operationId: "listRefunds", tags: ["Payment intents"],
+    summary: "List an intent's refunds, oldest first", scope: ["merchant"], params: intentParams, response: listOf(refundSchema),
+  });
+  router.get("/v1/payment_intents/:id/refunds", merchantOnly, async (req, res) => {
+    const { id } = parseParams(req, intentParams);
+    const merchantId = principalOf(res).merchantId!;
+    const refunds = await db.read((sql) => {
+      payments.getIntent(sql, merchantId, id); // 404 for another merchant's intent
+      return operationsOfIntent(sql, id)
+        .filter((op) => op.kind === "refund")
+        .map((op) => {
+          const payload = JSON.parse(op.payload) as { refundId?: string; amount: string };
+          return {
+            id: payload.refundId ?? null,
+            object: "refund" as const,
+            payment_intent: id,
+            amount: payload.amount,
+            status: op.status === "succeeded" ? ("succeeded" as const) : op.status === "failed" ? ("failed" as const) : ("pending" as const),
+            transaction_hashes: op.hashes,
+            failure: op.failureCode ? { code: op.failureCode, message: op.failureMessage ?? "" } : null,
+            created: Math.floor(op.createdAt / 1000),
+          };
+        });
+    });
+    res.json({ object: "list", data: refunds, has_more: false });
   });
 
   // ---- mutations that go to the chain

@@ -64,6 +64,19 @@ export const listIntentsQuery = z.strictObject({
   order_ref: z.string().min(1).max(64).optional(),
 });
 
+export const refundSchema = z
+  .object({
+    id: z.string().nullable(),
+    object: z.literal("refund"),
+    payment_intent: z.string(),
+    amount: z.string(),
+    status: z.enum(["pending", "succeeded", "failed"]),
+    transaction_hashes: z.array(z.string()),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+    created: z.number(),
+  })
+  .meta({ id: "Refund" });
+
 const transaction = z.object({
   operation: z.string(),
   status: z.string(),

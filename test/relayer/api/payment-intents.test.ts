@@ -43,6 +43,10 @@ describe("payment intents end to end", () => {
     assert.ok(done.transactions[0].confirmations >= 1);
     const receipt = await system.provider.getTransactionReceipt(done.transactions[0].hashes.at(-1));
     assert.equal(receipt?.status, 1);
+    const metrics = await (await fetch(`${system.relayer.url}/metrics`)).text();
+    const count = (name: string) => Number(/\S+_count\{[^}]*\} (\d+)/.exec(metrics.split("\n").filter((l) => l.startsWith(name + "_count")).join("\n"))?.[1] ?? 0);
+    assert.ok(count("relayer_submission_latency_seconds") >= 1, "submission latency observed");
+    assert.ok(count("relayer_confirmation_latency_seconds") >= 1, "confirmation latency observed");
   });
 
   it("authorizes with manual capture, captures part, refunds part, and lists the events in order", async () => {
@@ -62,6 +66,13 @@ describe("payment intents end to end", () => {
     const refunded = await waitForIntent(system, created.id, (i) => i.status !== "processing");
     assert.equal(refunded.amount_refunded, "4000000");
     assert.equal(refunded.amount_held, "6000000");
+
+    const refunds = (await system.api("GET", `/v1/payment_intents/${created.id}/refunds`)).body.data;
+    assert.equal(refunds.length, 1);
+    assert.match(refunds[0].id, /^re_[0-9a-f]{24}$/);
+    assert.equal(refunds[0].amount, "4000000");
+    assert.equal(refunds[0].status, "succeeded");
+    assert.equal(refunds[0].transaction_hashes.length, 1);
 
     const events = (await system.api("GET", `/v1/events?object_id=${created.id}&limit=100`)).body;
     const types = events.data.map((e: { type: string }) => e.type).reverse();
