@@ -20,6 +20,10 @@ const schema = z
     COMPLIANCE_SIGNER_KEYSTORE: z.string().min(1).optional(),
     COMPLIANCE_SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
     COMPLIANCE_SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
+    /** The arbiter's key, to resolve disputes (optional: without it resolution answers 503). */
+    ARBITER_SIGNER_KEYSTORE: z.string().min(1).optional(),
+    ARBITER_SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
+    ARBITER_SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
     CONFIRMATIONS: z.coerce.number().int().min(1).max(1_000).default(1),
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -54,6 +58,9 @@ const schema = z
     if (!v.SIGNER_KEYSTORE && !v.SIGNER_PRIVATE_KEY) {
       ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE"], input: v, message: "set SIGNER_KEYSTORE (and SIGNER_KEYSTORE_PASSWORD), or SIGNER_PRIVATE_KEY on a local chain" });
     }
+    if (v.ARBITER_SIGNER_KEYSTORE && v.ARBITER_SIGNER_KEYSTORE_PASSWORD === undefined) {
+      ctx.issues.push({ code: "custom", path: ["ARBITER_SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with ARBITER_SIGNER_KEYSTORE" });
+    }
     if (v.COMPLIANCE_SIGNER_KEYSTORE && v.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD === undefined) {
       ctx.issues.push({ code: "custom", path: ["COMPLIANCE_SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with COMPLIANCE_SIGNER_KEYSTORE" });
     }
@@ -78,6 +85,9 @@ export function loadConfig(env: Record<string, string | undefined>): RelayerConf
 
 /** A raw key is for the local development chain only; elsewhere the key comes from an encrypted keystore. */
 export function assertKeyAllowed(config: RelayerConfig, chainId: number): void {
+  if (config.ARBITER_SIGNER_PRIVATE_KEY && !config.ARBITER_SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
+    throw new ConfigError(`ARBITER_SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); use ARBITER_SIGNER_KEYSTORE`);
+  }
   if (config.COMPLIANCE_SIGNER_PRIVATE_KEY && !config.COMPLIANCE_SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
     throw new ConfigError(`COMPLIANCE_SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); use COMPLIANCE_SIGNER_KEYSTORE`);
   }

@@ -16,7 +16,7 @@ import { Indexer } from "./chain/indexer.js";
 import { EscrowReader, readTokenInfo, RegistryReader } from "./chain/reader.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
-import { escrowLane, kycLane } from "./chain/lanes.js";
+import { arbiterLane, escrowLane, kycLane } from "./chain/lanes.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
 import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -43,6 +43,7 @@ interface DeploymentFile {
 
 const OPERATOR_ROLE = id("OPERATOR_ROLE");
 const COMPLIANCE_ROLE = id("COMPLIANCE_ROLE");
+const ARBITER_ROLE = id("ARBITER_ROLE");
 
 /** A key from an encrypted keystore (production) or a raw key (local chain only, checked by assertKeyAllowed). */
 async function loadWallet(keystore: string | undefined, password: string | undefined, privateKey: string | undefined): Promise<Wallet | undefined> {
@@ -170,6 +171,17 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   }
   const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
   const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed);
+  const arbiterWallet = await loadWallet(config.ARBITER_SIGNER_KEYSTORE, config.ARBITER_SIGNER_KEYSTORE_PASSWORD, config.ARBITER_SIGNER_PRIVATE_KEY);
+  if (arbiterWallet) {
+    const arbiterSigner = arbiterWallet.connect(provider);
+    if (!(await PaymentEscrow__factory.connect(escrow, provider).hasRole(ARBITER_ROLE, arbiterSigner.address))) {
+      throw new Error(`The arbiter signer ${arbiterSigner.address} does not hold the escrow's ARBITER_ROLE`);
+    }
+    lanes.push({
+      submitter: new Submitter(db, provider, arbiterSigner, arbiterLane(escrow), { repriceAfterMs: config.REPRICE_AFTER_MS }),
+      confirmer: new Confirmer(db, provider, arbiterSigner.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed),
+    });
+  }
   if (complianceWallet) {
     const complianceSigner = complianceWallet.connect(provider);
     lanes.push({
@@ -220,6 +232,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     reader,
     payoutsService,
     ...(kyc ? { kyc } : {}),
+    arbiterEnabled: arbiterWallet !== undefined,
     head: () => Math.max(head, confirmer.head),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,

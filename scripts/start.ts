@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       DATABASE_PATH,
       SIGNER_PRIVATE_KEY: operator.privateKey,
       COMPLIANCE_SIGNER_PRIVATE_KEY: HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey,
+      ARBITER_SIGNER_PRIVATE_KEY: HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3").privateKey,
       PORT: String(API_PORT),
       HOST: "127.0.0.1",
       WEBHOOK_MASTER_KEY: process.env.WEBHOOK_MASTER_KEY ?? randomBytes(32).toString("hex"),

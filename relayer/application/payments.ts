@@ -175,7 +175,7 @@ export class PaymentsService {
 
   /** Queues the on-chain work for an intent, inside the caller's transaction (after re-checking its state). */
   enqueue(sql: Sql, intent: PaymentIntent, call: EscrowCall, now: number): void {
-    assertCanRequest(intent, call.kind as OperationKind, "amount" in call ? call.amount : undefined);
+    assertCanRequest(intent, call.kind as OperationKind, "amount" in call ? call.amount : "buyerAmount" in call ? call.buyerAmount : undefined);
     const payload = JSON.parse(serializeCall(call)) as Record<string, unknown>;
     // A refund is an object of its own for the merchant (GET /v1/payment_intents/:id/refunds).
     if (call.kind === "refund") payload.refundId = newId("re");

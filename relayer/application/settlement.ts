@@ -19,6 +19,7 @@ const SUCCEEDED_EVENT: Record<string, string> = {
   release: "payment_intent.released",
   confirm_receipt: "payment_intent.released",
   open_dispute: "payment_intent.disputed",
+  resolve_dispute: "payment_intent.dispute_resolved",
 };
 
 /**
@@ -54,7 +55,8 @@ export function settlementHandler(
         const state = intent && states.get(intent.id);
         if (!intent || !state) continue;
         const call = deserializeCall(s.operation.kind, s.operation.payload);
-        const refunded = intent.amounts.refunded + (s.outcome.ok && call.kind === "refund" ? call.amount : 0n);
+        const toBuyer = call.kind === "refund" ? call.amount : call.kind === "resolve_dispute" ? call.buyerAmount : 0n;
+        const refunded = intent.amounts.refunded + (s.outcome.ok ? toBuyer : 0n);
         const failure = s.outcome.ok ? null : { code: s.outcome.code, message: s.outcome.message };
         intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, failure, now());
         const type = s.outcome.ok ? SUCCEEDED_EVENT[call.kind] ?? `payment_intent.${call.kind}_succeeded` : `payment_intent.${call.kind}_failed`;

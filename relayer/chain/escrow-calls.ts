@@ -12,7 +12,8 @@ export type EscrowCall =
   | { kind: "void" | "release"; terms: PaymentTerms }
   | { kind: "payout"; token: string; account: string }
   | { kind: "confirm_receipt"; terms: PaymentTerms; deadline: bigint; signature: string }
-  | { kind: "open_dispute"; terms: PaymentTerms; reason: string; signature: string };
+  | { kind: "open_dispute"; terms: PaymentTerms; reason: string; signature: string }
+  | { kind: "resolve_dispute"; terms: PaymentTerms; buyerAmount: bigint };
 
 /** Kinds the escrow has a batch entry point for, where each item succeeds or fails on its own. */
 export const BATCHABLE = new Set<EscrowCall["kind"]>(["authorize", "capture", "release", "payout"]);
@@ -69,6 +70,8 @@ function encodeOne(call: EscrowCall): string {
       return escrowInterface.encodeFunctionData("confirmReceipt", [call.terms, call.deadline, call.signature]);
     case "open_dispute":
       return escrowInterface.encodeFunctionData("openDispute", [call.terms, call.reason, call.signature]);
+    case "resolve_dispute":
+      return escrowInterface.encodeFunctionData("resolveDispute", [call.terms, call.buyerAmount]);
   }
 }
 

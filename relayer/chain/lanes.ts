@@ -29,6 +29,18 @@ export const escrowLane = (escrow: string): Lane => ({
   encode: (ops) => encodeCalls(ops.map((op) => deserializeCall(op.kind, op.payload))),
 });
 
+/** The arbiter's key resolves disputes, and does nothing else. */
+export const arbiterLane = (escrow: string): Lane => ({
+  name: "arbiter",
+  kinds: ["resolve_dispute"],
+  to: escrow,
+  batchable: () => false,
+  encode: ([op]) => {
+    if (!op) throw new Error("no operation to encode");
+    return encodeCalls([deserializeCall(op.kind, op.payload)]);
+  },
+});
+
 export const KYC_KINDS = ["kyc_set", "kyc_freeze", "kyc_unfreeze"] as const;
 export type KycKind = (typeof KYC_KINDS)[number];
 

@@ -25,6 +25,8 @@ export function deserializeCall(kind: string, payload: string): EscrowCall {
       return { kind, terms, deadline: BigInt(String(raw.deadline)), signature: String(raw.signature) };
     case "open_dispute":
       return { kind, terms, reason: String(raw.reason), signature: String(raw.signature) };
+    case "resolve_dispute":
+      return { kind, terms, buyerAmount: BigInt(String(raw.buyerAmount)) };
     default:
       throw new Error(`unknown operation kind ${kind}`);
   }

@@ -17,7 +17,7 @@ export type IntentStatus =
   | "failed";
 
 /** The on-chain work an intent can ask for; each becomes one outbox operation. */
-export type OperationKind = "authorize" | "charge" | "capture" | "void" | "refund" | "release" | "confirm_receipt" | "open_dispute";
+export type OperationKind = "authorize" | "charge" | "capture" | "void" | "refund" | "release" | "confirm_receipt" | "open_dispute" | "resolve_dispute";
 
 export interface OnChainAmounts {
   capturable: bigint;
@@ -98,6 +98,12 @@ export function assertCanRequest(intent: PaymentIntent, kind: OperationKind, amo
       }
       return;
     }
+    case "resolve_dispute":
+      if (status !== "disputed") refuse("it is not disputed");
+      if (amount !== undefined && amount > intent.amounts.held) {
+        throw conflict("amount_exceeds_held", `The buyer's part ${amount} exceeds the disputed ${intent.amounts.held}`);
+      }
+      return;
     case "release":
     case "confirm_receipt":
     case "open_dispute":

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { PaymentsService } from "../../application/payments.js";
 import type { EscrowCall } from "../../chain/escrow-calls.js";
 import { KycTier, PaymentStatus } from "../../chain/typed-data.js";
-import { invalid } from "../../domain/errors.js";
+import { ApiError, invalid, notFound } from "../../domain/errors.js";
 import { intentStatus, type PaymentIntent } from "../../domain/payment-intent.js";
 import { operationsOfIntent } from "../../persistence/chain-store.js";
 import type { Database, Sql } from "../../persistence/database.js";
@@ -29,12 +29,15 @@ import {
   paymentIntent,
   refundIntentBody,
   refundSchema,
+  resolveDisputeBody,
 } from "../schemas/payment-intents.js";
 import { parseBody, parseParams, parseQuery } from "../validate.js";
 
 export interface PaymentIntentRouteDeps {
   db: Database;
   payments: PaymentsService;
+  /** Whether the relayer holds the arbiter's key (dispute resolution). */
+  arbiterEnabled?: boolean;
   /** The latest block number the relayer has seen, for confirmations. */
   head: () => number;
   now: () => number;
@@ -205,6 +208,30 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
         });
     });
     res.json({ object: "list", data: refunds, has_more: false });
+  });
+
+  // ---- the arbiter (admin scope): resolve a dispute with a split
+  registry.add({
+    method: "post", path: "/v1/admin/payment_intents/:id/resolve_dispute", operationId: "resolveDispute", tags: ["Administration"],
+    summary: "Resolve a dispute: buyer_amount of the held funds to the buyer, the rest released to the merchant",
+    scope: ["admin"], params: intentParams, body: resolveDisputeBody, response: paymentIntent, status: 202,
+  });
+  router.post("/v1/admin/payment_intents/:id/resolve_dispute", requireScope("admin"), async (req, res) => {
+    if (!deps.arbiterEnabled) {
+      throw new ApiError("api_error", "arbiter_signer_not_configured", "This relayer has no arbiter key: disputes cannot be resolved", undefined, 503);
+    }
+    const { id } = parseParams(req, intentParams);
+    const body = parseBody(req, resolveDisputeBody);
+    const json = await db.transaction((sql) => {
+      const intent = intents.get(sql, id);
+      if (!intent) throw notFound("payment_intent", id, "id");
+      payments.enqueue(sql, intent, { kind: "resolve_dispute", terms: intent.terms, buyerAmount: body.buyer_amount }, now());
+      payments.recordEvent(sql, intent, "payment_intent.dispute_resolution_requested", now(), { buyer_amount: body.buyer_amount.toString() });
+      const fresh = toJson(sql, intents.get(sql, id)!);
+      completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+      return fresh;
+    });
+    res.status(202).json(json);
   });
 
   // ---- mutations that go to the chain

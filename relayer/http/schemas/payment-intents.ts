@@ -41,6 +41,14 @@ export const refundIntentBody = z.strictObject({
 
 export const emptyBody = z.strictObject({});
 
+export const resolveDisputeBody = z.strictObject({
+  buyer_amount: z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, "must be an integer in minor units, digits only (0 allowed)")
+    .transform((value) => BigInt(value))
+    .meta({ description: "The buyer's part of the held funds; the rest is released to the merchant" }),
+});
+
 export const confirmReceiptBody = z.strictObject({
   deadline: z.number().int().positive().meta({ description: "Unix seconds: the deadline the buyer signed" }),
   signature: signature.meta({ description: "The buyer's EIP-712 ReceiptConfirmation signature" }),

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 
 import { HDNodeWallet } from "ethers";
 
+import { issueApiKey } from "../../../relayer/application/admin.js";
 import { signAuthorization, startSystem, waitForIntent, type TestSystem } from "../support/system.js";
 
 let system: TestSystem;
@@ -57,6 +58,20 @@ describe("buyer actions", () => {
     assert.equal(disputed.status, "disputed");
     const refused = await system.api("POST", `/v1/payment_intents/${intent.id}/refund`, {});
     assert.equal(refused.status, 409);
+
+    // The arbiter (admin scope) splits: 3,000,000 back to the buyer, the rest released to the merchant.
+    const admin = (await issueApiKey(system.relayer.db, { scope: "admin", label: "arbiter desk" }, Date.now())).secret;
+    const asAdmin = { authorization: `Bearer ${admin}` };
+    const tooMuch = await system.api("POST", `/v1/admin/payment_intents/${intent.id}/resolve_dispute`, { buyer_amount: "12000001" }, asAdmin);
+    assert.equal(tooMuch.status, 409);
+    assert.equal(tooMuch.body.error.code, "amount_exceeds_held");
+    assert.equal((await system.api("POST", `/v1/admin/payment_intents/${intent.id}/resolve_dispute`, { buyer_amount: "1" })).status, 403);
+    const resolving = await system.api("POST", `/v1/admin/payment_intents/${intent.id}/resolve_dispute`, { buyer_amount: "3000000" }, asAdmin);
+    assert.equal(resolving.status, 202);
+    const resolved = await waitForIntent(system, intent.id, (i) => i.status !== "processing");
+    assert.equal(resolved.status, "released");
+    assert.equal(resolved.amount_refunded, "3000000");
+    assert.equal(resolved.amount_released, "9000000");
   });
 
   it("refuses a receipt confirmation signed by anyone but the buyer, sending nothing", async () => {

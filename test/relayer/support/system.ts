@@ -49,6 +49,7 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       DATABASE_PATH: path.join(dir, "relayer.db"),
       SIGNER_PRIVATE_KEY: devWallet(1).privateKey, // the deployment's operator (account 1)
       COMPLIANCE_SIGNER_PRIVATE_KEY: devWallet(2).privateKey, // the deployment's compliance officer (account 2)
+      ARBITER_SIGNER_PRIVATE_KEY: devWallet(3).privateKey, // the deployment's arbiter (account 3)
       PORT: "0",
       LOG_LEVEL: "silent",
       POLL_INTERVAL_MS: "25",
