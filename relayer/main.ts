@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 
-import { id, JsonRpcProvider, Wallet } from "ethers";
+import { id, JsonRpcProvider, Wallet, type Interface } from "ethers";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
@@ -41,10 +41,6 @@ interface DeploymentFile {
   contracts: { SettlementToken: { address: string }; KycRegistry: { address: string }; PaymentEscrow: { address: string } };
 }
 
-const OPERATOR_ROLE = id("OPERATOR_ROLE");
-const COMPLIANCE_ROLE = id("COMPLIANCE_ROLE");
-const ARBITER_ROLE = id("ARBITER_ROLE");
-
 /** A key from an encrypted keystore (production) or a raw key (local chain only, checked by assertKeyAllowed). */
 async function loadWallet(keystore: string | undefined, password: string | undefined, privateKey: string | undefined): Promise<Wallet | undefined> {
   if (keystore) return Wallet.fromEncryptedJsonSync(await readFile(keystore, "utf8"), password ?? "") as Wallet;
@@ -75,15 +71,35 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     kycRegistry: deployment.contracts.KycRegistry.address,
   }, config.DATABASE_PATH);
 
-  const signer = (await loadWallet(config.SIGNER_KEYSTORE, config.SIGNER_KEYSTORE_PASSWORD, config.SIGNER_PRIVATE_KEY))!.connect(provider);
-  const complianceWallet = await loadWallet(
-    config.COMPLIANCE_SIGNER_KEYSTORE,
-    config.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD,
-    config.COMPLIANCE_SIGNER_PRIVATE_KEY,
+  // One key per lane, each checked to hold its role before anything starts.
+  const registryAddress = deployment.contracts.KycRegistry.address;
+  const escrowRoles = PaymentEscrow__factory.connect(escrow, provider);
+  const registryRoles = KycRegistry__factory.connect(registryAddress, provider);
+  const signerWithRole = async (
+    key: { keystore?: string | undefined; password?: string | undefined; privateKey?: string | undefined },
+    contract: { hasRole(role: string, account: string): Promise<boolean> },
+    role: string,
+  ) => {
+    const wallet = await loadWallet(key.keystore, key.password, key.privateKey);
+    if (!wallet) return undefined;
+    if (!(await contract.hasRole(id(role), wallet.address))) throw new Error(`The signer ${wallet.address} does not hold ${role}`);
+    return wallet.connect(provider);
+  };
+  const signer = (await signerWithRole(
+    { keystore: config.SIGNER_KEYSTORE, password: config.SIGNER_KEYSTORE_PASSWORD, privateKey: config.SIGNER_PRIVATE_KEY },
+    escrowRoles,
+    "OPERATOR_ROLE",
+  ))!;
+  const complianceSigner = await signerWithRole(
+    { keystore: config.COMPLIANCE_SIGNER_KEYSTORE, password: config.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD, privateKey: config.COMPLIANCE_SIGNER_PRIVATE_KEY },
+    registryRoles,
+    "COMPLIANCE_ROLE",
   );
-  if (!(await PaymentEscrow__factory.connect(escrow, provider).hasRole(OPERATOR_ROLE, signer.address))) {
-    throw new Error(`The signer ${signer.address} does not hold the escrow's OPERATOR_ROLE`);
-  }
+  const arbiterSigner = await signerWithRole(
+    { keystore: config.ARBITER_SIGNER_KEYSTORE, password: config.ARBITER_SIGNER_KEYSTORE_PASSWORD, privateKey: config.ARBITER_SIGNER_PRIVATE_KEY },
+    escrowRoles,
+    "ARBITER_ROLE",
+  );
 
   const token = await readTokenInfo(provider, deployment.contracts.SettlementToken.address);
   const reader = new EscrowReader(provider, escrow, deployment.contracts.KycRegistry.address);
@@ -91,7 +107,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const payments = new PaymentsService(chainContext, reader);
   const payoutsService = new PayoutsService(chainContext);
   const now = () => Date.now();
-  const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()];
+  const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()] as unknown as Interface[];
   const submitter = new Submitter(db, provider, signer, escrowLane(escrow), { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
   const indexer = new Indexer(
     db,
@@ -157,38 +173,23 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     confirmationLatency.observe({ signer: tx.signer }, Math.max(0, confirmedAt - tx.submittedAt) / 1000);
   };
 
-  // The KYC lane: the compliance key's own submitter and confirmer, when the relayer has that key.
-  const registryAddress = deployment.contracts.KycRegistry.address;
-  let kyc: { service: KycService; reader: RegistryReader } | undefined;
-  const lanes: { submitter: Submitter; confirmer: Confirmer }[] = [];
-  if (complianceWallet) {
-    const complianceSigner = complianceWallet.connect(provider);
-    if (!(await KycRegistry__factory.connect(registryAddress, provider).hasRole(COMPLIANCE_ROLE, complianceSigner.address))) {
-      throw new Error(`The compliance signer ${complianceSigner.address} does not hold the KYC registry's COMPLIANCE_ROLE`);
-    }
-    const registryReader = new RegistryReader(provider, registryAddress);
-    kyc = { service: new KycService(registryReader), reader: registryReader };
-  }
+  // Each extra key (compliance: KYC changes; arbiter: dispute resolution) gets its own lane: submitter and confirmer.
+  const registryReader = complianceSigner && new RegistryReader(provider, registryAddress);
+  const kyc = registryReader && { service: new KycService(registryReader), reader: registryReader };
   const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
-  const confirmer = new Confirmer(db, provider, signer.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed);
-  const arbiterWallet = await loadWallet(config.ARBITER_SIGNER_KEYSTORE, config.ARBITER_SIGNER_KEYSTORE_PASSWORD, config.ARBITER_SIGNER_PRIVATE_KEY);
-  if (arbiterWallet) {
-    const arbiterSigner = arbiterWallet.connect(provider);
-    if (!(await PaymentEscrow__factory.connect(escrow, provider).hasRole(ARBITER_ROLE, arbiterSigner.address))) {
-      throw new Error(`The arbiter signer ${arbiterSigner.address} does not hold the escrow's ARBITER_ROLE`);
-    }
-    lanes.push({
-      submitter: new Submitter(db, provider, arbiterSigner, arbiterLane(escrow), { repriceAfterMs: config.REPRICE_AFTER_MS }),
-      confirmer: new Confirmer(db, provider, arbiterSigner.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed),
-    });
-  }
-  if (complianceWallet) {
-    const complianceSigner = complianceWallet.connect(provider);
-    lanes.push({
-      submitter: new Submitter(db, provider, complianceSigner, kycLane(registryAddress), { repriceAfterMs: config.REPRICE_AFTER_MS }),
-      confirmer: new Confirmer(db, provider, complianceSigner.address, config.CONFIRMATIONS, settle, errorInterfaces as never, now, observeConfirmed),
-    });
-  }
+  const confirmerFor = (address: string) =>
+    new Confirmer(db, provider, address, config.CONFIRMATIONS, settle, errorInterfaces, now, observeConfirmed);
+  const confirmer = confirmerFor(signer.address);
+  const lanes = (
+    [
+      [arbiterSigner, arbiterLane(escrow)],
+      [complianceSigner, kycLane(registryAddress)],
+    ] as const
+  ).flatMap(([laneSigner, lane]) =>
+    laneSigner
+      ? [{ submitter: new Submitter(db, provider, laneSigner, lane, { repriceAfterMs: config.REPRICE_AFTER_MS }), confirmer: confirmerFor(laneSigner.address) }]
+      : [],
+  );
 
   // ---- the worker: one ordered stream per signer key
   let head = await provider.getBlockNumber();
@@ -232,7 +233,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     reader,
     payoutsService,
     ...(kyc ? { kyc } : {}),
-    arbiterEnabled: arbiterWallet !== undefined,
+    arbiterEnabled: arbiterSigner !== undefined,
     head: () => Math.max(head, confirmer.head),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,

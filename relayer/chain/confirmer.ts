@@ -6,7 +6,7 @@ import type { Interface, JsonRpcProvider, TransactionReceipt } from "ethers";
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow, type OperationRow } from "../persistence/chain-store.js";
 import { classifyRevert, type Outcome } from "./revert-reasons.js";
-import { decodeRevert, escrowInterface } from "./escrow-calls.js";
+import { escrowInterface } from "./escrow-calls.js";
 
 export interface SettledOperation {
   operation: OperationRow;
@@ -144,4 +144,3 @@ function safeParseLog(topics: string[], data: string) {
   }
 }
 
-export { decodeRevert };
