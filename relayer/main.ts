@@ -10,7 +10,7 @@ import { settlementHandler } from "./application/settlement.js";
 import { PaymentsService } from "./application/payments.js";
 import { PayoutsService } from "./application/payouts.js";
 import { queueDueReleases, runSettlement } from "./application/scheduled.js";
-import { chainActivityHandler } from "./application/chain-activity.js";
+import { chainActivityHandler, chainReorgHandler } from "./application/chain-activity.js";
 import { Confirmer } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
 import { EscrowReader, readTokenInfo, RegistryReader } from "./chain/reader.js";
@@ -116,6 +116,8 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     deployment.deploymentBlock,
     config.CONFIRMATIONS,
     chainActivityHandler(db, reader, payments, now),
+    {},
+    chainReorgHandler(db, reader, payments, now),
   );
   // ---- metrics
   const registry = new Registry();

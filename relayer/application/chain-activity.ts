@@ -1,7 +1,7 @@
 // What others did on chain to our merchants' payments (a buyer's reclaim, a release or refund by another tool,
 // a dispute): the intent takes the payment's on-chain state and an event records what happened, as for our own
 // operations, so merchants see it in the API and in their webhooks.
-import type { IndexedLog, LogHandler } from "../chain/indexer.js";
+import type { IndexedLog, LogHandler, ReorgHandler } from "../chain/indexer.js";
 import type { PaymentIntent } from "../domain/payment-intent.js";
 import type { Database } from "../persistence/database.js";
 import { intents } from "../persistence/intents.js";
@@ -46,6 +46,36 @@ export function chainActivityHandler(db: Database, reader: ChainReader, payments
           block_number: log.blockNumber,
         });
       }
+    };
+  };
+}
+
+/**
+ * A reorg deeper than CONFIRMATIONS removed logs the indexer had applied (ours or others'): each intent they touched
+ * takes the payment's on-chain state again, and one `payment_intent.reorganized` event lists what was dropped. If
+ * the dropped transactions come back in the new chain, they are applied again as new (ours by the confirmer).
+ */
+export function chainReorgHandler(db: Database, reader: ChainReader, payments: PaymentsService, now: () => number): ReorgHandler {
+  return async (dropped: IndexedLog[]) => {
+    const relevant = dropped.filter((log) => log.paymentId !== null && EVENT_TYPES[log.event]);
+    const touched = await db.read((sql) =>
+      [...new Set(relevant.map((log) => log.paymentId!))]
+        .map((paymentId) => intents.getByPaymentId(sql, paymentId))
+        .filter((intent): intent is PaymentIntent => intent !== undefined),
+    );
+    const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
+    return (sql) => {
+      touched.forEach((stale, i) => {
+        const intent = intents.getByPaymentId(sql, stale.paymentId)!;
+        const gone = relevant.filter((log) => log.paymentId === intent.paymentId);
+        const refundedDropped = gone.reduce((sum, log) => sum + (log.event === "PaymentRefunded" ? BigInt(log.args.amount ?? "0") : 0n), 0n);
+        const state = read[i]!;
+        intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded: intent.amounts.refunded - refundedDropped }, intent.failure ?? null, now());
+        payments.recordEvent(sql, intent, "payment_intent.reorganized", now(), {
+          source: "chain",
+          dropped: gone.map((log) => ({ chain_event: log.event, transaction_hash: log.txHash, block_number: log.blockNumber })),
+        });
+      });
     };
   };
 }

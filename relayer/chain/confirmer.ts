@@ -54,7 +54,7 @@ export class Confirmer {
     const receipt = await this.#receipt(tx);
     if (!receipt) {
       if (tx.status === "mined") {
-        // Its block was reorged away: back to waiting (the submitter rebroadcasts or re-prices it).
+        // Its block was reorged away and the node has no receipt: the submitter broadcasts the same bytes again.
         await this.db.transaction((sql) => chainTransactions.markUnmined(sql, tx.id, this.now()));
         return 1;
       }

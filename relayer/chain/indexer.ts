@@ -1,9 +1,16 @@
 // Follows the escrow's logs from the deployment block, once they have CONFIRMATIONS blocks, idempotently, and
 // detects reorgs by block hash. Logs of transactions the relayer did not send (a buyer's reclaim, a release or a
 // refund by another tool) are handed to the domain, so they show up in intents, events and webhooks.
+//
+// A reorg shallower than CONFIRMATIONS never reaches indexed blocks. A deeper one (the stored hash of an indexed
+// block changed) rewinds to the highest indexed block still on the chain; the logs above it are handed to the
+// domain as dropped (the intents go back to the chain's state, with an event saying so) and forgotten. Whatever
+// the new chain holds is then indexed as new. Our own confirmed transactions in orphaned blocks are sent again
+// (the same signed bytes) and settled again by the confirmer.
 import type { JsonRpcProvider, Log } from "ethers";
 
 import type { Database, Sql } from "../persistence/database.js";
+import { chainTransactions } from "../persistence/chain-store.js";
 import { escrowInterface } from "./escrow-calls.js";
 
 export interface IndexedLog {
@@ -19,6 +26,9 @@ export interface IndexedLog {
 
 /** Given new logs (and which of them came from others), returns what to apply in the indexer's transaction. */
 export type LogHandler = (foreign: IndexedLog[]) => Promise<(sql: Sql) => void>;
+
+/** Given the logs a deep reorg removed (ours and others'), returns what to apply in the rewind's transaction. */
+export type ReorgHandler = (dropped: IndexedLog[]) => Promise<(sql: Sql) => void>;
 
 export interface IndexerOptions {
   /** Most blocks asked for in one eth_getLogs. */
@@ -38,6 +48,8 @@ export class Indexer {
     private readonly confirmations: number,
     private readonly onLogs: LogHandler,
     options: Partial<IndexerOptions> = {},
+    private readonly onReorg: ReorgHandler = async () => () => {},
+    private readonly now: () => number = Date.now,
   ) {
     this.#options = { maxRange: 2_000, keepBlocks: 256, ...options };
   }
@@ -62,14 +74,17 @@ export class Indexer {
     ]);
     if (!toBlock?.hash) return 0;
     const logs = rawLogs.map(parse).filter((l): l is IndexedLog => l !== null);
-    const ours = await this.db.read((sql) => {
+    const [ours, indexed] = await this.db.read((sql) => {
       const known = new Set<string>();
+      const stored = new Set<IndexedLog>();
       for (const log of logs) {
+        const same = sql.get("SELECT 1 FROM chain_logs WHERE block_number = ? AND log_index = ? AND block_hash = ?", log.blockNumber, log.logIndex, log.blockHash);
+        if (same) stored.add(log); // indexed before a rewind that found its block still on the chain
         if (sql.get("SELECT 1 FROM chain_transaction_hashes WHERE hash = ?", log.txHash)) known.add(log.txHash);
       }
-      return known;
+      return [known, stored] as const;
     });
-    const apply = await this.onLogs(logs.filter((l) => !ours.has(l.txHash)));
+    const apply = await this.onLogs(logs.filter((l) => !ours.has(l.txHash) && !indexed.has(l)));
     await this.db.transaction((sql) => {
       for (const log of logs) {
         sql.run(
@@ -98,9 +113,44 @@ export class Indexer {
         break;
       }
     }
+    const above = await this.db.read((sql) =>
+      sql
+        .all<{ block_number: number; block_hash: string; log_index: number; tx_hash: string; event: string; payment_id: string | null; data: string }>(
+          "SELECT * FROM chain_logs WHERE block_number > ? ORDER BY block_number, log_index",
+          keep,
+        )
+        .map((r): IndexedLog => ({
+          blockNumber: r.block_number,
+          blockHash: r.block_hash,
+          logIndex: r.log_index,
+          txHash: r.tx_hash,
+          event: r.event,
+          paymentId: r.payment_id,
+          args: JSON.parse(r.data) as Record<string, string>,
+        })),
+    );
+    // Only range ends keep their hash: a log above `keep` may still be on the chain, and then it stays indexed.
+    const canonical = new Map<number, string | undefined>();
+    for (const n of new Set(above.map((log) => log.blockNumber))) canonical.set(n, (await this.provider.getBlock(n))?.hash ?? undefined);
+    const dropped = above.filter((log) => canonical.get(log.blockNumber) !== log.blockHash);
+    // Our own transactions confirmed above `keep` whose block is gone go back to `signed`: the submitter
+    // broadcasts the same bytes again, in nonce order, and the confirmer settles them again once they are mined.
+    const confirmed = await this.db.read((sql) =>
+      sql.all<{ id: number; mined_hash: string; block_hash: string }>(
+        "SELECT id, mined_hash, block_hash FROM chain_transactions WHERE status = 'confirmed' AND block_number > ?",
+        keep,
+      ),
+    );
+    const orphaned: number[] = [];
+    for (const tx of confirmed) {
+      if ((await this.provider.getTransactionReceipt(tx.mined_hash))?.blockHash !== tx.block_hash) orphaned.push(tx.id);
+    }
+    const apply = await this.onReorg(dropped);
     await this.db.transaction((sql) => {
-      sql.run("DELETE FROM chain_logs WHERE block_number > ?", keep);
+      for (const id of orphaned) chainTransactions.markUnmined(sql, id, this.now());
+      for (const log of dropped) sql.run("DELETE FROM chain_logs WHERE block_number = ? AND log_index = ?", log.blockNumber, log.logIndex);
       sql.run("DELETE FROM indexed_blocks WHERE number > ?", keep);
+      apply(sql);
     });
   }
 }

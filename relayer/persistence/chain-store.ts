@@ -240,12 +240,14 @@ export const chainTransactions = {
     );
   },
 
-  /** A reorg dropped the block that held it: wait for it (or a replacement) to be mined again. */
+  /**
+   * A reorg dropped the block that held it, and the node no longer knows it: back to `signed`, so the submitter
+   * broadcasts the stored raw bytes again (same nonce, same hash) at once, rather than waiting to re-price.
+   */
   markUnmined(sql: Sql, id: number, now: number): void {
     sql.run(
-      `UPDATE chain_transactions SET status = 'submitted', mined_hash = NULL, block_number = NULL, block_hash = NULL,
-         receipt_status = NULL, submitted_at = ?, updated_at = ? WHERE id = ?`,
-      now,
+      `UPDATE chain_transactions SET status = 'signed', mined_hash = NULL, block_number = NULL, block_hash = NULL,
+         receipt_status = NULL, updated_at = ? WHERE id = ?`,
       now,
       id,
     );
