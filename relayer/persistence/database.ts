@@ -1,10 +1,15 @@
 // The relayer's database: SQLite through Node's built-in node:sqlite, WAL mode, one file.
 //
-// Every access goes through an async mutex, so a transaction is never interleaved with another request's
-// statements on the one connection, and the interface stays async for a PostgreSQL adapter to implement.
+// Group commit: transaction bodies are synchronous, and every transaction asked for in the same turn of the event
+// loop runs inside one BEGIN IMMEDIATE ... COMMIT, each in its own SAVEPOINT (a body that throws is rolled back
+// alone). So one fsync (synchronous=FULL) makes a whole group durable, and no caller is answered before the
+// COMMIT that holds its writes has returned: an acknowledged write is never lost, and HTTP requests and the worker
+// no longer queue behind each other's fsyncs one by one. Because no body can await, a read can never run in the
+// middle of someone else's transaction: reads run at once, on committed data. The interface stays async for a
+// PostgreSQL adapter to implement.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
 import { MIGRATIONS } from "./migrations.js";
 
@@ -25,56 +30,117 @@ export interface DatabaseOptions {
   synchronous?: "FULL" | "NORMAL";
 }
 
+const MAX_CACHED_STATEMENTS = 500;
+
+interface Queued {
+  work: (sql: Sql) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A transaction body returned a promise: bodies must be synchronous (see the note at the top of this file). */
+export class AsyncTransactionBodyError extends Error {
+  constructor() {
+    super("a database transaction body must be synchronous: do the awaiting before, and the writes inside");
+  }
+}
+
 export class Database {
   readonly #db: DatabaseSync;
-  #queue: Promise<unknown> = Promise.resolve();
   readonly #sql: Sql;
+  readonly #statements = new Map<string, StatementSync>();
+  #queued: Queued[] = [];
+  #flushScheduled = false;
 
   constructor(options: DatabaseOptions) {
     if (options.path !== ":memory:") mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.#db = new DatabaseSync(options.path);
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "FULL"};
       PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
-    const db = this.#db;
+    const prepare = (sql: string) => {
+      let statement = this.#statements.get(sql);
+      if (!statement) {
+        if (this.#statements.size >= MAX_CACHED_STATEMENTS) this.#statements.clear(); // lists of `?` vary in length
+        statement = this.#db.prepare(sql);
+        this.#statements.set(sql, statement);
+      }
+      return statement;
+    };
     this.#sql = {
-      all: <T>(sql: string, ...params: SqlValue[]) => db.prepare(sql).all(...params) as T[],
-      get: <T>(sql: string, ...params: SqlValue[]) => db.prepare(sql).get(...params) as T | undefined,
+      all: <T>(sql: string, ...params: SqlValue[]) => prepare(sql).all(...params) as T[],
+      get: <T>(sql: string, ...params: SqlValue[]) => prepare(sql).get(...params) as T | undefined,
       run: (sql: string, ...params: SqlValue[]) => {
-        const result = db.prepare(sql).run(...params);
+        const result = prepare(sql).run(...params);
         return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
       },
     };
     this.#migrate();
   }
 
-  /** Runs `work` in one transaction (BEGIN IMMEDIATE ... COMMIT), rolled back if it throws. */
-  transaction<T>(work: (sql: Sql) => T | Promise<T>): Promise<T> {
-    return this.#exclusive(async () => {
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await work(this.#sql);
-        this.#db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        this.#db.exec("ROLLBACK");
-        throw error;
+  /**
+   * Runs `work` in a transaction, rolled back if it throws, committed with the other transactions of the same turn
+   * of the event loop; resolves once the commit is durable.
+   */
+  transaction<T>(work: (sql: Sql) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
       }
     });
   }
 
-  /** Runs read-only `work`, never in the middle of someone else's transaction. */
-  read<T>(work: (sql: Sql) => T | Promise<T>): Promise<T> {
-    return this.#exclusive(() => work(this.#sql));
+  /** Runs read-only `work` on committed data (never in the middle of a transaction: bodies cannot await). */
+  read<T>(work: (sql: Sql) => T): Promise<T> {
+    try {
+      return Promise.resolve(work(this.#sql));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   close(): void {
+    this.#flush();
     this.#db.close();
   }
 
-  #exclusive<T>(work: () => T | Promise<T>): Promise<T> {
-    const next = this.#queue.then(work, work);
-    this.#queue = next.catch(() => undefined);
-    return next;
+  #flush(): void {
+    this.#flushScheduled = false;
+    const group = this.#queued;
+    this.#queued = [];
+    if (group.length === 0) return;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      for (const item of group) {
+        this.#db.exec("SAVEPOINT work");
+        try {
+          const value = item.work(this.#sql);
+          if (value instanceof Promise) {
+            value.catch(() => undefined);
+            throw new AsyncTransactionBodyError();
+          }
+          this.#db.exec("RELEASE work");
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.#db.exec("ROLLBACK TO work");
+          this.#db.exec("RELEASE work");
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      // BEGIN or COMMIT failed: nothing of the group is committed, so nobody may be told it was.
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
   }
 
   #migrate(): void {

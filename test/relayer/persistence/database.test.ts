@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 
-import { Database } from "../../../relayer/persistence/database.js";
+import { AsyncTransactionBodyError, Database } from "../../../relayer/persistence/database.js";
 import { chainTransactions } from "../../../relayer/persistence/chain-store.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "relayer-db-"));
@@ -38,20 +38,35 @@ describe("Database", () => {
     db.close();
   });
 
-  it("never lets a read see another transaction's uncommitted rows", async () => {
+  it("refuses a transaction body that awaits, and rolls its writes back: no read can see uncommitted rows", async () => {
     const db = new Database({ path: path.join(dir, "isolation.db") });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
     const writing = db.transaction(async (sql) => {
       sql.run("INSERT INTO meta (key, value) VALUES ('b', '1')");
-      await gate;
-      throw new Error("abandoned");
+      await new Promise((r) => setTimeout(r, 10));
     });
-    const reading = db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'b'"));
-    release();
-    await assert.rejects(writing, /abandoned/);
-    assert.equal(await reading, undefined);
+    await assert.rejects(writing, AsyncTransactionBodyError);
+    assert.equal(await db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'b'")), undefined);
     db.close();
+  });
+
+  it("commits the transactions asked for together, each rolled back alone if it throws", async () => {
+    const db = new Database({ path: path.join(dir, "group.db") });
+    const results = await Promise.allSettled([
+      db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('g1', '1')").changes),
+      db.transaction((sql) => {
+        sql.run("INSERT INTO meta (key, value) VALUES ('g2', '2')");
+        throw new Error("refused");
+      }),
+      db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('g1', 'duplicate')").changes),
+      db.transaction((sql) => sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'g1'")?.value),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected", "fulfilled"]);
+    assert.equal((results[3] as PromiseFulfilledResult<string>).value, "1", "a later body sees the earlier ones of its group");
+    db.close();
+    const reopened = new Database({ path: path.join(dir, "group.db") });
+    const keys = await reopened.read((sql) => sql.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key LIKE 'g%' ORDER BY key"));
+    assert.deepEqual(keys.map((k) => [k.key, k.value]), [["g1", "1"]]);
+    reopened.close();
   });
 
   it("allocates consecutive nonces per signer, starting from the chain's nonce, never reusing one", async () => {
