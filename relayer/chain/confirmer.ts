@@ -6,7 +6,7 @@ import type { Interface, JsonRpcProvider, TransactionReceipt } from "ethers";
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow, type OperationRow } from "../persistence/chain-store.js";
 import { classifyRevert, type Outcome } from "./revert-reasons.js";
-import { escrowInterface } from "./escrow-calls.js";
+import { parseEscrowLog } from "./escrow-calls.js";
 
 export interface SettledOperation {
   operation: OperationRow;
@@ -96,7 +96,7 @@ export class Confirmer {
   async #outcomes(tx: ChainTxRow, receipt: TransactionReceipt): Promise<SettledOperation[]> {
     const ops = await this.db.read((sql) => operations.ofTransaction(sql, tx.id));
     const events = receipt.logs.flatMap((log) => {
-      const parsed = safeParseLog(log.topics as string[], log.data);
+      const parsed = parseEscrowLog(log.topics as string[], log.data);
       if (!parsed) return [];
       const args: Record<string, string> = {};
       parsed.fragment.inputs.forEach((input, i) => (args[input.name] = String(parsed.args[i])));
@@ -116,7 +116,7 @@ export class Confirmer {
     // Batches report failed items as BatchItemFailed(index, paymentId, reason); every other item succeeded.
     const failedItems = new Map<number, Outcome>();
     for (const log of receipt.logs) {
-      const parsed = safeParseLog(log.topics as string[], log.data);
+      const parsed = parseEscrowLog(log.topics as string[], log.data);
       if (parsed?.name === "BatchItemFailed") {
         failedItems.set(Number(parsed.args[0]), classifyRevert(String(parsed.args[2]), this.errorInterfaces));
       }
@@ -135,12 +135,3 @@ export class Confirmer {
     }
   }
 }
-
-function safeParseLog(topics: string[], data: string) {
-  try {
-    return escrowInterface.parseLog({ topics, data });
-  } catch {
-    return null;
-  }
-}
-

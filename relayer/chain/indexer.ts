@@ -11,7 +11,7 @@ import type { JsonRpcProvider, Log } from "ethers";
 
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions } from "../persistence/chain-store.js";
-import { escrowInterface } from "./escrow-calls.js";
+import { parseEscrowLog } from "./escrow-calls.js";
 
 export interface IndexedLog {
   blockNumber: number;
@@ -156,12 +156,7 @@ export class Indexer {
 }
 
 function parse(log: Log): IndexedLog | null {
-  let parsed;
-  try {
-    parsed = escrowInterface.parseLog({ topics: [...log.topics], data: log.data });
-  } catch {
-    return null;
-  }
+  const parsed = parseEscrowLog(log.topics, log.data);
   if (!parsed) return null;
   const args: Record<string, string> = {};
   parsed.fragment.inputs.forEach((input, i) => {
