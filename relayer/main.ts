@@ -179,9 +179,12 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const registryReader = complianceSigner && new RegistryReader(provider, registryAddress);
   const kyc = registryReader && { service: new KycService(registryReader), reader: registryReader };
   const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
-  const confirmerFor = (address: string) =>
-    new Confirmer(db, provider, address, config.CONFIRMATIONS, settle, errorInterfaces, now, observeConfirmed);
-  const confirmer = confirmerFor(signer.address);
+  const confirmerFor = (address: string, laneSubmitter?: Submitter) =>
+    new Confirmer(db, provider, address, config.CONFIRMATIONS, settle, errorInterfaces, now, (tx, at, batch) => {
+      observeConfirmed(tx, at);
+      laneSubmitter?.learnGas(batch);
+    });
+  const confirmer = confirmerFor(signer.address, submitter);
   const lanes = (
     [
       [arbiterSigner, arbiterLane(escrow)],

@@ -23,6 +23,15 @@ export interface SettledOperation {
  */
 export type SettlementHandler = (settled: SettledOperation[]) => Promise<(sql: Sql) => void>;
 
+/** What a confirmed transaction carried and spent. */
+export interface ConfirmedBatch {
+  kind: string;
+  items: number;
+  failedItems: number;
+  gasUsed: bigint;
+  succeeded: boolean;
+}
+
 export class Confirmer {
   /** The latest block number seen, set before anything it confirms is committed. */
   head = 0;
@@ -35,8 +44,8 @@ export class Confirmer {
     private readonly onSettled: SettlementHandler,
     private readonly errorInterfaces: Interface[] = [],
     private readonly now: () => number = Date.now,
-    /** Told of each transaction it confirms (metrics). */
-    private readonly onConfirmed: (tx: ChainTxRow, confirmedAt: number) => void = () => {},
+    /** Told of each transaction it confirms (metrics, and the submitter's gas per batch item). */
+    private readonly onConfirmed: (tx: ChainTxRow, confirmedAt: number, batch: ConfirmedBatch) => void = () => {},
   ) {}
 
   /** One round over every transaction in flight. Returns how many changed state. */
@@ -80,7 +89,13 @@ export class Confirmer {
       for (const s of settled) operations.settle(sql, s.operation.id, s.outcome, this.now());
       apply(sql);
     });
-    this.onConfirmed(tx, this.now());
+    this.onConfirmed(tx, this.now(), {
+      kind: settled[0]?.operation.kind ?? "",
+      items: settled.length,
+      failedItems: settled.filter((s) => !s.outcome.ok).length,
+      gasUsed: receipt.gasUsed,
+      succeeded: receipt.status === 1,
+    });
     return 1;
   }
 
