@@ -3,8 +3,8 @@
 //
 //   1. raw_chain_tx_per_s: 2,000 presigned settlement-token transfers (one funded key -> existing holders),
 //      sent as one ordered stream of JSON-RPC batches of 100 over HTTP, counted until every receipt exists.
-//   2. relayer_payments_per_s: the relayer runs as a child process (tsx relayer/main.ts, env as in
-//      relayer/config.ts); 64 concurrent clients (simulated merchants, each with its own API key, and KYC'd
+//   2. relayer_payments_per_s: the relayer runs as a child process (compiled: node build/relayer/main.js; or
+//      BENCH_RELAYER_RUNNER=tsx; env as in relayer/config.ts); 64 concurrent clients (simulated merchants, each with its own API key, and KYC'd
 //      funded buyers who sign the typed data the intent returns) create and confirm >= 2,000 intents with
 //      capture_method manual; counted from the first create until the last intent is authorized on chain
 //      (payment_intent.authorized, status requires_capture).
@@ -94,8 +94,18 @@ interface RelayerChild {
   stop(): Promise<void>;
 }
 
+/**
+ * How the relayer runs: `compiled` (default: `tsc -p tsconfig.build.json`, then plain node on build/relayer/main.js,
+ * as a deployment would) or `tsx` (TypeScript compiled in the process at start, ~130 MB RSS before any work).
+ */
+const RELAYER_RUNNER = process.env.BENCH_RELAYER_RUNNER ?? "compiled";
+
 async function startRelayerChild(env: Record<string, string>, timeoutMs = 90_000): Promise<RelayerChild> {
-  const child = spawn(path.resolve("node_modules/.bin/tsx"), ["relayer/main.ts"], {
+  const [command, args] =
+    RELAYER_RUNNER === "tsx"
+      ? [path.resolve("node_modules/.bin/tsx"), ["relayer/main.ts"]]
+      : [path.resolve("node_modules/.bin/node"), ["build/relayer/main.js"]];
+  const child = spawn(command, args, {
     env: { ...process.env, ...env, RELAYER_ANNOUNCE: "1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group: stop() reaches tsx and the node process it launches
@@ -136,7 +146,14 @@ async function startRelayerChild(env: Record<string, string>, timeoutMs = 90_000
       reject(new Error(`the relayer exited (${code}) before listening:\n${output}`));
     });
   });
-  return { url, pid: child.pid!, workerPid: workerProcess(child.pid!, "relayer/main.ts"), child, output: () => output, stop };
+  return { url, pid: child.pid!, workerPid: workerProcess(child.pid!, "relayer/main"), child, output: () => output, stop };
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"] });
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited ${code}`))));
+  });
 }
 
 // ------------------------------------------------------------------ HTTP client
@@ -339,7 +356,11 @@ async function main(): Promise<void> {
     WEBHOOK_MASTER_KEY: randomBytes(32).toString("hex"),
     ...RELAYER_OVERRIDES,
   };
-  log("starting the relayer (tsx relayer/main.ts)");
+  if (RELAYER_RUNNER !== "tsx") {
+    log("compiling the relayer (tsc -p tsconfig.build.json)");
+    await run(path.resolve("node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"]);
+  }
+  log(`starting the relayer (${RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "node build/relayer/main.js"})`);
   const relayer = await startRelayerChild(relayerEnv);
   cleanups.push(() => relayer.stop());
   const sampler = new MemorySampler(relayer.workerPid).start();
@@ -556,6 +577,7 @@ async function main(): Promise<void> {
       timeline,
     },
     relayer_process: {
+      runner: RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "node build/relayer/main.js (tsc -p tsconfig.build.json)",
       wrapper_pid_is_tsx: relayer.pid !== relayer.workerPid,
       rss_at_start_mb: round(rssAtStartKb / 1024, 1),
       max_vmrss_mb: round(sampler.maxRssKb / 1024, 1),
