@@ -4,22 +4,22 @@ pragma solidity 0.8.37;
 /// @notice The immutable terms of one invoice, signed by the supplier. Their EIP-712 digest under the registry's
 /// domain (which binds the chain id and the contract), as a uint256, is the root receivable's token id: an
 /// invoice can be issued once only, and the relayer knows the id before the transaction is mined.
-/// EIP-712: `InvoiceTerms(address issuer,address debtor,address token,uint256 faceValue,uint48 dueAt,
-/// uint48 acceptBy,bytes32 documentHash,bytes32 invoiceRef)`.
+/// EIP-712 (fields in this order): `InvoiceTerms(address issuer,uint48 dueAt,uint48 acceptBy,address debtor,
+/// address token,uint256 faceValue,bytes32 documentHash,bytes32 invoiceRef)`.
 struct InvoiceTerms {
     /// The supplier: first holder of the receivable.
     address issuer;
+    /// Maturity: the debtor repays by this time. Late fees accrue from `dueAt + gracePeriod`.
+    uint48 dueAt;
+    /// The debtor must accept before or at this time (`now <= acceptBy`); then the invoice is dead.
+    /// Also the deadline of the supplier's issue signature. `acceptBy <= dueAt`.
+    uint48 acceptBy;
     /// The core enterprise that owes the face value.
     address debtor;
     /// The allowlisted ERC-20 the invoice settles in.
     address token;
     /// What the debtor owes at `dueAt`, in the token's minor units; 1 .. 2^128-1.
     uint256 faceValue;
-    /// Maturity: the debtor repays by this time. Late fees accrue from `dueAt + gracePeriod`.
-    uint48 dueAt;
-    /// The debtor must accept before or at this time (`now <= acceptBy`); then the invoice is dead.
-    /// Also the deadline of the supplier's issue signature. `acceptBy <= dueAt`.
-    uint48 acceptBy;
     /// Hash of the invoice documents (the documents stay off chain).
     bytes32 documentHash;
     /// The supplier's invoice number or a salt: makes the terms, hence the id, unique.
@@ -87,28 +87,28 @@ struct FinanceOffer {
 struct Receivable {
     /// Invoice fields, shared by every part of the invoice.
     address issuer;
-    address debtor;
-    address token;
     uint48 issuedAt;
     uint48 dueAt;
+    address debtor;
     uint48 acceptBy;
-    bytes32 documentHash;
-    /// This receivable's own claim.
-    uint256 faceValue;
-    /// The immediate parent (0 for the root invoice) and the root invoice id (its own id for the root).
-    uint256 parent;
-    uint256 root;
     ReceivableState state;
     /// Bought by a financier, or split from one that was: it can never be financed (again).
     bool financed;
     /// How many parts it was split into (their ids are {IReceivableRegistry-partIdOf}(id, 0 .. partCount-1)).
     uint8 partCount;
+    address token;
+    /// The current holder (zero once split).
+    address holder;
+    /// This receivable's own claim.
+    uint256 faceValue;
+    /// The immediate parent (0 for the root invoice) and the root invoice id (its own id for the root).
+    uint256 parent;
+    uint256 root;
     /// Principal repaid so far (to its holders).
     uint256 principalPaid;
     /// Late fee accrued and not yet paid, including what accrued since the last repayment.
     uint256 lateFeeDue;
-    /// The current holder (zero once split).
-    address holder;
+    bytes32 documentHash;
 }
 
 /// @title Receivable registry (supply-chain finance)
@@ -191,7 +191,9 @@ interface IReceivableRegistry {
     /// @notice `amount` of late fee accrued on `id` up to `until` (recorded when the part is next repaid).
     event LateFeeAccrued(uint256 indexed id, uint256 amount, uint256 until);
     /// @notice The arbiter declared the invoice `rootId` in default with `principalOutstanding` unpaid.
-    event ReceivableDefaulted(uint256 indexed rootId, address indexed arbiter, bytes32 reason, uint256 principalOutstanding);
+    event ReceivableDefaulted(
+        uint256 indexed rootId, address indexed arbiter, bytes32 reason, uint256 principalOutstanding
+    );
     /// @notice `amount` owed to `account` for `id` could not be sent and is claimable with {claim}.
     event ClaimCredited(address indexed token, address indexed account, uint256 indexed id, uint256 amount);
     /// @notice `account` received its claimable `amount`.

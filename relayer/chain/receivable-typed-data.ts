@@ -19,11 +19,11 @@ export type RepaymentSource = (typeof RepaymentSource)[keyof typeof RepaymentSou
 /** The immutable terms of an invoice; their EIP-712 digest is the root receivable id. */
 export interface InvoiceTerms {
   issuer: string;
+  dueAt: bigint;
+  acceptBy: bigint;
   debtor: string;
   token: string;
   faceValue: bigint;
-  dueAt: bigint;
-  acceptBy: bigint;
   documentHash: string;
   invoiceRef: string;
 }
@@ -65,11 +65,11 @@ const nonceAndDeadline = [
 export const InvoiceTermsTypes = {
   InvoiceTerms: [
     { name: "issuer", type: "address" },
+    { name: "dueAt", type: "uint48" },
+    { name: "acceptBy", type: "uint48" },
     { name: "debtor", type: "address" },
     { name: "token", type: "address" },
     { name: "faceValue", type: "uint256" },
-    { name: "dueAt", type: "uint48" },
-    { name: "acceptBy", type: "uint48" },
     { name: "documentHash", type: "bytes32" },
     { name: "invoiceRef", type: "bytes32" },
   ],
