@@ -13,7 +13,7 @@ export interface SettledOperation {
   outcome: Outcome;
   txHash: string;
   blockNumber: number;
-  /** The escrow's events in the transaction (all items of a batch), arguments by name as strings. */
+  /** The transaction's events (all items of a batch) that the escrow's or the error interfaces' ABIs know, arguments by name as strings. */
   events: { name: string; args: Record<string, string> }[];
 }
 
@@ -96,7 +96,7 @@ export class Confirmer {
   async #outcomes(tx: ChainTxRow, receipt: TransactionReceipt): Promise<SettledOperation[]> {
     const ops = await this.db.read((sql) => operations.ofTransaction(sql, tx.id));
     const events = receipt.logs.flatMap((log) => {
-      const parsed = safeParseLog(log.topics as string[], log.data);
+      const parsed = safeParseLog(log.topics as string[], log.data, this.errorInterfaces);
       if (!parsed) return [];
       const args: Record<string, string> = {};
       parsed.fragment.inputs.forEach((input, i) => (args[input.name] = String(parsed.args[i])));
@@ -136,11 +136,16 @@ export class Confirmer {
   }
 }
 
-function safeParseLog(topics: string[], data: string) {
-  try {
-    return escrowInterface.parseLog({ topics, data });
-  } catch {
-    return null;
+/** Parses a log with the escrow's ABI, else with the other contracts' (e.g. the receivable registry's). */
+function safeParseLog(topics: string[], data: string, extra: Interface[] = []) {
+  for (const iface of [escrowInterface, ...extra]) {
+    try {
+      const parsed = iface.parseLog({ topics, data });
+      if (parsed) return parsed;
+    } catch {
+      // not this contract's event
+    }
   }
+  return null;
 }
 
