@@ -230,7 +230,8 @@ interface IReceivableRegistry {
     error ReceivableLengthMismatch(uint256 faceValues, uint256 recipients);
     /// @notice Part `index` of a split has face value zero.
     error ReceivableZeroPart(uint256 index);
-    /// @notice The parts do not add up to the parent's face value.
+    /// @notice The parts do not add up to the parent's face value (`sum` is their sum, or the first part that
+    /// alone exceeds the face value).
     error ReceivablePartsMismatch(uint256 faceValue, uint256 sum);
     /// @notice The invoice `rootId` would exceed {MAX_PARTS_PER_INVOICE} ids.
     error ReceivableTooManyParts(uint256 rootId, uint256 limit);
@@ -247,6 +248,8 @@ interface IReceivableRegistry {
     error ReceivableZeroAmount();
     /// @notice Nothing is owed on `id` (or on the parts under it).
     error ReceivableNothingDue(uint256 id);
+    /// @notice The invoice `rootId` was already marked overdue.
+    error ReceivableAlreadyOverdue(uint256 rootId);
     /// @notice The invoice `rootId` is overdue only from `overdueAt`.
     error ReceivableNotOverdue(uint256 rootId, uint256 overdueAt);
     error ReceivableNothingToClaim(address token, address account);
