@@ -1,5 +1,7 @@
 // Seeds a local chain for trying the network by hand: a demo merchant (with settlement address and a partner),
-// a KYC'd demo buyer holding tokens, and KYC for both. Writes data/demo-credentials.json.
+// a KYC'd demo buyer holding tokens, and KYC for both; and a demo supply chain for receivables: a supplier, its
+// tier-2 supplier, a core enterprise (the debtor, also an escrow merchant) and a financier (KYC Institutional),
+// the debtor and financier funded and approving the registry. Writes data/demo-credentials.json.
 //
 //   npm run seed:demo -- --network localhost     (after npm run deploy)
 import { mkdir, writeFile } from "node:fs/promises";
@@ -12,7 +14,7 @@ import { deploymentPath, readDeployment } from "./lib/deployment.js";
 
 // Accounts of the development mnemonic of `hardhat node`: never fund them on a real chain.
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-const DEMO_ACCOUNT_INDEX = { merchant: 7, settlement: 8, partner: 9, buyer: 10 } as const;
+const DEMO_ACCOUNT_INDEX = { merchant: 7, settlement: 8, partner: 9, buyer: 10, supplier: 11, tier2Supplier: 12, debtor: 13, financier: 14 } as const;
 
 const connection = await network.getOrCreate();
 const { ethers } = connection;
@@ -40,6 +42,7 @@ const demo = Object.fromEntries(
 const token = await ethers.getContractAt("SettlementToken", deployment.contracts.SettlementToken.address);
 const kyc = await ethers.getContractAt("KycRegistry", deployment.contracts.KycRegistry.address);
 const escrow = await ethers.getContractAt("PaymentEscrow", deployment.contracts.PaymentEscrow.address);
+const receivableRegistry = deployment.contracts.ReceivableRegistry.address;
 
 const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
 const oneYear = now + 365n * 24n * 3600n;
@@ -68,6 +71,34 @@ await (
 const buyerFunds = 10_000n * 1_000_000n;
 await (await token.connect(issuer).mint(demo.buyer.address, buyerFunds, ethers.encodeBytes32String("demo-deposit-0001"))).wait();
 
+// The demo supply chain. Its accounts are unlocked dev accounts with ETH: the debtor and the financier approve
+// the registry from their own wallets, as they would with a browser wallet.
+const chainParties = [demo.supplier, demo.tier2Supplier, demo.debtor, demo.financier];
+await (
+  await kyc.connect(compliance).setRecords(
+    chainParties.map((w) => w.address),
+    [KycTier.Enhanced, KycTier.Enhanced, KycTier.Enhanced, KycTier.Institutional],
+    chainParties.map(() => countryCode("SG")),
+    chainParties.map(() => oneYear),
+    chainParties.map((w) => ethers.id(`dossier:${w.address}`)),
+    reason,
+  )
+).wait();
+await (
+  await escrow.connect(admin).setMerchant(demo.debtor.address, {
+    settlementAddress: demo.debtor.address,
+    feeBps,
+    partnerShareBps: 0,
+    active: true,
+    partner: demo.partner.address,
+  })
+).wait();
+const receivableFunds = 5_000_000n * 1_000_000n;
+for (const [party, ref] of [[demo.debtor, "demo-deposit-0002"], [demo.financier, "demo-deposit-0003"]] as const) {
+  await (await token.connect(issuer).mint(party.address, receivableFunds, ethers.encodeBytes32String(ref))).wait();
+  await (await token.connect(byAddress(party.address)).approve(receivableRegistry, ethers.MaxUint256)).wait();
+}
+
 const credentials = {
   rpcUrl: connection.networkConfig.type === "http" ? String(await connection.networkConfig.url.get()) : "in-process",
   chainId: Number(chainId),
@@ -76,6 +107,16 @@ const credentials = {
   roles: deployment.roles,
   merchant: { address: demo.merchant.address, settlementAddress: demo.settlement.address, partner: demo.partner.address, feeBps, partnerShareBps },
   buyer: { address: demo.buyer.address, privateKey: demo.buyer.privateKey, balance: buyerFunds.toString() },
+  supplyChain: Object.fromEntries(
+    (["supplier", "tier2Supplier", "debtor", "financier"] as const).map((name) => [
+      name,
+      {
+        address: demo[name].address,
+        privateKey: demo[name].privateKey,
+        ...(name === "debtor" || name === "financier" ? { balance: receivableFunds.toString() } : {}),
+      },
+    ]),
+  ),
   warning: "Development keys of the local hardhat node only; never fund them on a real network.",
 };
 const credentialsFile = process.env.DEMO_CREDENTIALS_FILE ?? "data/demo-credentials.json";

@@ -1,4 +1,4 @@
-// The whole on-chain payment core: settlement token, KYC registry and payment escrow, with every role on the
+// The whole on-chain core: settlement token, KYC registry, payment escrow and receivable registry, with every role on the
 // account the parameters name. Token allowlisting and risk limits are configured here too; merchants, KYC
 // records and balances are operational data, set later by their owners (see scripts/seed-demo.ts for the demo).
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
@@ -13,6 +13,12 @@ export default buildModule("SettlementNetwork", (m) => {
   const pauser = m.getParameter<string>("pauser");
   const issuer = m.getParameter<string>("issuer");
   const treasury = m.getParameter<string>("treasury");
+  // The relayer's receivables key: the receivable registry's OPERATOR role only (its own lane, its own nonces).
+  const receivables = m.getParameter<string>("receivables");
+  // Receivable registry terms: platform fee on financing, annual late fee, grace period after the due date.
+  const platformFeeBps = m.getParameter<number>("receivablePlatformFeeBps", 50);
+  const lateFeeBps = m.getParameter<number>("receivableLateFeeBps", 1_200);
+  const gracePeriod = m.getParameter<number>("receivableGracePeriod", 7 * 24 * 3600);
   // Two-step admin transfer delay, in seconds.
   const adminTransferDelay = m.getParameter<bigint>("adminTransferDelay", 3n * 24n * 3600n);
   const tokenName = m.getParameter<string>("tokenName", "Settlement USD");
@@ -36,6 +42,7 @@ export default buildModule("SettlementNetwork", (m) => {
   const token = m.contract("SettlementToken", [tokenName, tokenSymbol, admin, adminTransferDelay]);
   const kyc = m.contract("KycRegistry", [admin, adminTransferDelay]);
   const escrow = m.contract("PaymentEscrow", [admin, adminTransferDelay, kyc, treasury]);
+  const receivableRegistry = m.contract("ReceivableRegistry", [admin, adminTransferDelay, kyc, escrow, treasury, platformFeeBps, lateFeeBps, gracePeriod]);
 
   // Every call below is sent by the deployer, which must be `admin` (scripts/deploy.ts checks it).
   m.call(token, "grantRole", [ROLE_IDS.ISSUER, issuer], { id: "token_issuer" });
@@ -46,10 +53,15 @@ export default buildModule("SettlementNetwork", (m) => {
   m.call(escrow, "grantRole", [ROLE_IDS.ARBITER, arbiter], { id: "escrow_arbiter" });
   m.call(escrow, "grantRole", [ROLE_IDS.PAUSER, pauser], { id: "escrow_pauser" });
 
+  m.call(receivableRegistry, "grantRole", [ROLE_IDS.OPERATOR, receivables], { id: "receivables_operator" });
+  m.call(receivableRegistry, "grantRole", [ROLE_IDS.ARBITER, arbiter], { id: "receivables_arbiter" });
+  m.call(escrow, "grantRole", [ROLE_IDS.COLLECTOR, receivableRegistry], { id: "escrow_collector" });
+  m.call(receivableRegistry, "setTokenAllowed", [token, true], { id: "receivables_token" });
+
   m.call(escrow, "setToken", [token, { allowed: true, largeTransactionThreshold }], { id: "escrow_token" });
   for (const { name, tier, perPayment, perDay } of tierLimits) {
     m.call(escrow, "setRiskLimits", [token, tier, { perPayment, perDay }], { id: `escrow_limits_${name}` });
   }
 
-  return { token, kyc, escrow };
+  return { token, kyc, escrow, receivableRegistry };
 });

@@ -91,10 +91,12 @@ export interface DemoCredentials {
   rpcUrl: string;
   chainId: number;
   deploymentFile: string;
-  contracts: { SettlementToken: string; KycRegistry: string; PaymentEscrow: string };
-  roles: Record<"admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury", string>;
+  contracts: { SettlementToken: string; KycRegistry: string; PaymentEscrow: string; ReceivableRegistry: string };
+  roles: Record<"admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury" | "receivables", string>;
   merchant: { address: string; settlementAddress: string; partner: string; feeBps: number; partnerShareBps: number };
   buyer: { address: string; privateKey: string; balance: string };
+  /** The demo supply chain for receivables (dev accounts 11-14). */
+  supplyChain: Record<"supplier" | "tier2Supplier" | "debtor" | "financier", { address: string; privateKey: string; balance?: string }>;
 }
 
 export interface DeployAndSeedOptions {

@@ -24,7 +24,7 @@ export interface Parties {
 export async function setUpParties(system: TestSystem): Promise<Parties> {
   const registry = system.receivableRegistry;
   assert.ok(registry, "the deployment has no ReceivableRegistry");
-  const wallets = { supplier: devWallet(16), tier2: devWallet(17), debtor: devWallet(18), financier: devWallet(19), stranger: devWallet(14) };
+  const wallets = { supplier: devWallet(16), tier2: devWallet(17), debtor: devWallet(18), financier: devWallet(19), stranger: devWallet(20) };
   const compliance = devWallet(2).connect(system.provider);
   const issuer = devWallet(5).connect(system.provider);
   const kyc = KycRegistry__factory.connect(system.credentials.contracts.KycRegistry, compliance);
