@@ -100,10 +100,11 @@ const GUARD: Record<Exclude<ReceivableAction, "issue">, { states: ReceivableStat
   split: { states: [ReceivableState.Accepted], code: "receivable_not_accepted", needs: "accepted" },
   transfer: { states: [ReceivableState.Accepted, ReceivableState.Overdue], code: "receivable_not_accepted", needs: "accepted (or overdue)" },
   finance: { states: [ReceivableState.Accepted], code: "receivable_not_accepted", needs: "accepted" },
+  // A split invoice is repaid through its root: the registry allocates over the open parts under it.
   repay: {
-    states: [ReceivableState.Accepted, ReceivableState.Overdue, ReceivableState.Defaulted],
+    states: [ReceivableState.Accepted, ReceivableState.Split, ReceivableState.Overdue, ReceivableState.Defaulted],
     code: "receivable_not_repayable",
-    needs: "accepted, overdue or defaulted",
+    needs: "accepted, split, overdue or defaulted",
   },
 };
 

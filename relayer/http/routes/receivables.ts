@@ -141,6 +141,12 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
         if (!offer || !r || (r.holder !== account.address && offer.accountId !== account.id)) throw notFound("financing_offer", body.offer, "offer");
         return { account, r, offer };
       }
+      if (body.action === "offer") {
+        // A financier offers on a receivable the holder told it about: it need not be a party yet (see POST /v1/financing_offers).
+        const r = receivables.get(sql, body.receivable);
+        if (!r) throw notFound("receivable", body.receivable, "receivable");
+        return { account, r, offer: undefined };
+      }
       return { account, r: visibleReceivable(sql, account, body.receivable, "receivable"), offer: undefined };
     });
     const { nonce, deadline } = await service.freshAuthorization();

@@ -108,8 +108,12 @@ describe("the state guard", () => {
     assert.throws(() => assertCanRequest(receivable({ principalPaid: 1n }), "finance", NOW), refusedWith("receivable_partly_repaid"));
   });
 
-  it("refuses repaying a receivable that is repaid, split or never accepted", () => {
-    for (const state of [ReceivableState.Repaid, ReceivableState.Split, ReceivableState.Pending, ReceivableState.Rejected]) {
+  it("allows repaying a split invoice through its root (allocated over its open parts)", () => {
+    assert.doesNotThrow(() => assertCanRequest(receivable({ chainState: ReceivableState.Split }), "repay", NOW));
+  });
+
+  it("refuses repaying a receivable that is repaid or never accepted", () => {
+    for (const state of [ReceivableState.Repaid, ReceivableState.Pending, ReceivableState.Rejected]) {
       assert.throws(() => assertCanRequest(receivable({ chainState: state }), "repay", NOW), refusedWith("receivable_not_repayable"));
     }
   });
