@@ -377,7 +377,8 @@ export class ReceivablesService {
   enqueue(sql: Sql, account: Merchant, decision: Decision & { offerId?: string }, now: number): void {
     const action = ACTION_OF_KIND[decision.call.kind];
     const r = receivables.get(sql, decision.receivable.id)!;
-    if (action !== "issue") assertCanRequest(r, action === "finance" ? "finance" : action, 0);
+    // Re-checks state and in-flight actions only: the time rules were checked on the chain's clock by the decision.
+    if (action !== "issue") assertCanRequest(r, action, 0);
     const operationId = operations.insert(sql, { kind: decision.call.kind, intentId: null, payload: serializeReceivableCall(decision.call) }, now);
     receivableActions.insert(sql, {
       id: newId("rca"),
