@@ -24,6 +24,10 @@ const schema = z
     ARBITER_SIGNER_KEYSTORE: z.string().min(1).optional(),
     ARBITER_SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
     ARBITER_SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
+    /** The key holding only the receivable registry's OPERATOR role (optional: without it receivable actions answer 503). */
+    RECEIVABLES_SIGNER_KEYSTORE: z.string().min(1).optional(),
+    RECEIVABLES_SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
+    RECEIVABLES_SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
     CONFIRMATIONS: z.coerce.number().int().min(1).max(1_000).default(1),
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -64,6 +68,9 @@ const schema = z
     if (v.COMPLIANCE_SIGNER_KEYSTORE && v.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD === undefined) {
       ctx.issues.push({ code: "custom", path: ["COMPLIANCE_SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with COMPLIANCE_SIGNER_KEYSTORE" });
     }
+    if (v.RECEIVABLES_SIGNER_KEYSTORE && v.RECEIVABLES_SIGNER_KEYSTORE_PASSWORD === undefined) {
+      ctx.issues.push({ code: "custom", path: ["RECEIVABLES_SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with RECEIVABLES_SIGNER_KEYSTORE" });
+    }
     if (v.SIGNER_KEYSTORE && v.SIGNER_KEYSTORE_PASSWORD === undefined) {
       ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with SIGNER_KEYSTORE" });
     }
@@ -87,6 +94,9 @@ export function loadConfig(env: Record<string, string | undefined>): RelayerConf
 export function assertKeyAllowed(config: RelayerConfig, chainId: number): void {
   if (config.ARBITER_SIGNER_PRIVATE_KEY && !config.ARBITER_SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
     throw new ConfigError(`ARBITER_SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); use ARBITER_SIGNER_KEYSTORE`);
+  }
+  if (config.RECEIVABLES_SIGNER_PRIVATE_KEY && !config.RECEIVABLES_SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
+    throw new ConfigError(`RECEIVABLES_SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); use RECEIVABLES_SIGNER_KEYSTORE`);
   }
   if (config.COMPLIANCE_SIGNER_PRIVATE_KEY && !config.COMPLIANCE_SIGNER_KEYSTORE && chainId !== LOCAL_CHAIN_ID) {
     throw new ConfigError(`COMPLIANCE_SIGNER_PRIVATE_KEY is accepted only on the local chain (${LOCAL_CHAIN_ID}); use COMPLIANCE_SIGNER_KEYSTORE`);

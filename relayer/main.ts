@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 
-import { id, JsonRpcProvider, Wallet, type Interface } from "ethers";
+import { Contract, id, JsonRpcProvider, Wallet, type Interface } from "ethers";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
@@ -11,12 +11,14 @@ import { PaymentsService } from "./application/payments.js";
 import { PayoutsService } from "./application/payouts.js";
 import { queueDueReleases, runSettlement } from "./application/scheduled.js";
 import { chainActivityHandler, chainReorgHandler } from "./application/chain-activity.js";
-import { Confirmer } from "./chain/confirmer.js";
+import { receivableSettlementHandler, ReceivablesService } from "./application/receivables.js";
+import { Confirmer, type SettlementHandler } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
-import { EscrowReader, readTokenInfo, RegistryReader } from "./chain/reader.js";
+import { EscrowReader, readTokenInfo, ReceivableReader, RegistryReader } from "./chain/reader.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
-import { arbiterLane, escrowLane, kycLane } from "./chain/lanes.js";
+import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
+import { registryInterface } from "./chain/receivable-calls.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
 import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -38,7 +40,13 @@ interface DeploymentFile {
   chainId: number;
   genesisHash: string;
   deploymentBlock: number;
-  contracts: { SettlementToken: { address: string }; KycRegistry: { address: string }; PaymentEscrow: { address: string } };
+  contracts: {
+    SettlementToken: { address: string };
+    KycRegistry: { address: string };
+    PaymentEscrow: { address: string };
+    /** Absent from deployments made before supply-chain finance: the receivable endpoints then answer 503. */
+    ReceivableRegistry?: { address: string };
+  };
 }
 
 /** A key from an encrypted keystore (production) or a raw key (local chain only, checked by assertKeyAllowed). */
@@ -100,6 +108,18 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     escrowRoles,
     "ARBITER_ROLE",
   );
+  const receivableRegistry = deployment.contracts.ReceivableRegistry?.address;
+  const receivablesKey = {
+    keystore: config.RECEIVABLES_SIGNER_KEYSTORE,
+    password: config.RECEIVABLES_SIGNER_KEYSTORE_PASSWORD,
+    privateKey: config.RECEIVABLES_SIGNER_PRIVATE_KEY,
+  };
+  if (!receivableRegistry && (receivablesKey.keystore || receivablesKey.privateKey)) {
+    throw new Error(`A receivables signer is configured, but ${config.DEPLOYMENT_FILE} has no ReceivableRegistry`);
+  }
+  const receivablesSigner = receivableRegistry
+    ? await signerWithRole(receivablesKey, new Contract(receivableRegistry, ["function hasRole(bytes32, address) view returns (bool)"], provider) as never, "OPERATOR_ROLE")
+    : undefined;
 
   const token = await readTokenInfo(provider, deployment.contracts.SettlementToken.address);
   const reader = new EscrowReader(provider, escrow, deployment.contracts.KycRegistry.address);
@@ -107,7 +127,11 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const payments = new PaymentsService(chainContext, reader);
   const payoutsService = new PayoutsService(chainContext);
   const now = () => Date.now();
-  const errorInterfaces = [KycRegistry__factory.createInterface(), SettlementToken__factory.createInterface()] as unknown as Interface[];
+  const errorInterfaces = [
+    registryInterface,
+    KycRegistry__factory.createInterface(),
+    SettlementToken__factory.createInterface(),
+  ] as unknown as Interface[];
   const submitter = new Submitter(db, provider, signer, escrowLane(escrow), { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
   const indexer = new Indexer(
     db,
@@ -175,10 +199,25 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     confirmationLatency.observe({ signer: tx.signer }, Math.max(0, confirmedAt - tx.submittedAt) / 1000);
   };
 
-  // Each extra key (compliance: KYC changes; arbiter: dispute resolution) gets its own lane: submitter and confirmer.
+  // Each extra key (compliance: KYC changes; arbiter: dispute resolution; receivables: the parties' signed actions
+  // on the registry) gets its own lane: submitter and confirmer.
   const registryReader = complianceSigner && new RegistryReader(provider, registryAddress);
   const kyc = registryReader && { service: new KycService(registryReader), reader: registryReader };
-  const settle = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
+  const receivableReader = receivableRegistry ? new ReceivableReader(provider, receivableRegistry) : undefined;
+  const receivables = receivableReader && new ReceivablesService(
+    { chainId: BigInt(chainId), registry: receivableRegistry!, token: token.address },
+    receivableReader,
+    reader,
+  );
+  const settlePayments = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
+  const settleReceivables = receivables && receivableSettlementHandler(db, receivableReader!, receivables, now);
+  const settle: SettlementHandler = async (settled) => {
+    const [applyPayments, applyReceivables] = await Promise.all([settlePayments(settled), settleReceivables?.(settled)]);
+    return (sql) => {
+      applyPayments(sql);
+      applyReceivables?.(sql);
+    };
+  };
   const confirmerFor = (address: string, laneSubmitter?: Submitter) =>
     new Confirmer(db, provider, address, config.CONFIRMATIONS, settle, errorInterfaces, now, (tx, at, batch) => {
       observeConfirmed(tx, at);
@@ -189,9 +228,10 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     [
       [arbiterSigner, arbiterLane(escrow)],
       [complianceSigner, kycLane(registryAddress)],
+      [receivablesSigner, receivableRegistry ? receivablesLane(receivableRegistry) : undefined],
     ] as const
   ).flatMap(([laneSigner, lane]) =>
-    laneSigner
+    laneSigner && lane
       ? [{ submitter: new Submitter(db, provider, laneSigner, lane, { repriceAfterMs: config.REPRICE_AFTER_MS }), confirmer: confirmerFor(laneSigner.address) }]
       : [],
   );
@@ -239,6 +279,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     payoutsService,
     ...(kyc ? { kyc } : {}),
     arbiterEnabled: arbiterSigner !== undefined,
+    ...(receivables && receivablesSigner ? { receivables } : {}),
     head: () => Math.max(head, confirmer.head),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,

@@ -1,16 +1,17 @@
-// Deploys the payment core and the receivable registry through their Ignition module and writes deployments/<chainId>.json.
+// Deploys the payment core through its Ignition module and writes deployments/<chainId>.json.
 //
 //   npm run deploy -- --network localhost
 //
 // Role accounts come from DEPLOY_ROLES (a JSON file: {admin, operator, compliance, arbiter, pauser, issuer,
-// treasury}); on a local development chain (chain id 31337) they default to the node's unlocked accounts 0-6.
+// treasury, receivables}); on a local development chain (chain id 31337) they default to the node's unlocked
+// accounts 0-6, and 15 for the receivables operator.
 import { readFile, rm } from "node:fs/promises";
 
 import { network } from "hardhat";
 
 import SettlementNetwork from "../ignition/modules/SettlementNetwork.js";
 import { writeDeployment, type ContractRecord } from "./lib/deployment.js";
-import type { RoleAccounts } from "./lib/roles.js";
+import { LOCAL_RECEIVABLES_ACCOUNT, type RoleAccounts } from "./lib/roles.js";
 
 const LOCAL_CHAIN_ID = 31337n;
 
@@ -34,7 +35,7 @@ if (chainId === LOCAL_CHAIN_ID) {
   await rm(`ignition/deployments/${deploymentId}`, { recursive: true, force: true });
 }
 
-const { token, kyc, escrow, receivables } = await ignition.deploy(SettlementNetwork, {
+const { token, kyc, escrow, receivableRegistry } = await ignition.deploy(SettlementNetwork, {
   parameters: { SettlementNetwork: { ...roles } },
   defaultSender: roles.admin,
   deploymentId,
@@ -59,7 +60,7 @@ const contracts = {
   SettlementToken: await record(token),
   KycRegistry: await record(kyc),
   PaymentEscrow: await record(escrow),
-  ReceivableRegistry: await record(receivables),
+  ReceivableRegistry: await record(receivableRegistry),
 };
 const genesis = await ethers.provider.getBlock(0);
 const file = await writeDeployment(
@@ -81,7 +82,7 @@ if (deploymentId) {
   // The journal of an ephemeral local chain is useless once deployed: do not leave one per node behind.
   await rm(`ignition/deployments/${deploymentId}`, { recursive: true, force: true });
 }
-for (const [name, c] of Object.entries(contracts)) console.log(`  ${name.padEnd(18)} ${c.address}  (block ${c.blockNumber})`);
+for (const [name, c] of Object.entries(contracts)) console.log(`  ${name.padEnd(16)} ${c.address}  (block ${c.blockNumber})`);
 
 async function resolveRoles(): Promise<RoleAccounts> {
   if (process.env.DEPLOY_ROLES) {
@@ -92,8 +93,9 @@ async function resolveRoles(): Promise<RoleAccounts> {
   }
   const signers = await ethers.getSigners();
   const [admin, operator, compliance, arbiter, pauser, issuer, treasury] = signers.map((s) => s.address);
-  if (!treasury) throw new Error("the local node must expose at least 7 accounts");
-  return { admin: admin!, operator: operator!, compliance: compliance!, arbiter: arbiter!, pauser: pauser!, issuer: issuer!, treasury };
+  const receivables = signers[LOCAL_RECEIVABLES_ACCOUNT]?.address;
+  if (!treasury || !receivables) throw new Error(`the local node must expose at least ${LOCAL_RECEIVABLES_ACCOUNT + 1} accounts`);
+  return { admin: admin!, operator: operator!, compliance: compliance!, arbiter: arbiter!, pauser: pauser!, issuer: issuer!, treasury, receivables };
 }
 
 async function firstBlockWithCode(address: string): Promise<number> {

@@ -1,7 +1,7 @@
 // Seeds a local chain for trying the network by hand: a demo merchant (with settlement address and a partner),
-// a KYC'd demo buyer holding tokens, and KYC for both; for supply-chain finance a supplier, its own (tier-2)
-// supplier, a core enterprise (the debtor, also an escrow merchant) and an institutional financier holding tokens
-// with an allowance to the receivable registry. Writes data/demo-credentials.json.
+// a KYC'd demo buyer holding tokens, and KYC for both; and a demo supply chain for receivables: a supplier, its
+// tier-2 supplier, a core enterprise (the debtor, also an escrow merchant) and a financier (KYC Institutional),
+// the debtor and financier funded and approving the registry. Writes data/demo-credentials.json.
 //
 //   npm run seed:demo -- --network localhost     (after npm run deploy)
 import { mkdir, writeFile } from "node:fs/promises";
@@ -14,16 +14,7 @@ import { deploymentPath, readDeployment } from "./lib/deployment.js";
 
 // Accounts of the development mnemonic of `hardhat node`: never fund them on a real chain.
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-const DEMO_ACCOUNT_INDEX = {
-  merchant: 7,
-  settlement: 8,
-  partner: 9,
-  buyer: 10,
-  supplier: 11,
-  tier2Supplier: 12,
-  coreEnterprise: 13,
-  financier: 14,
-} as const;
+const DEMO_ACCOUNT_INDEX = { merchant: 7, settlement: 8, partner: 9, buyer: 10, supplier: 11, tier2Supplier: 12, debtor: 13, financier: 14 } as const;
 
 const connection = await network.getOrCreate();
 const { ethers } = connection;
@@ -51,7 +42,7 @@ const demo = Object.fromEntries(
 const token = await ethers.getContractAt("SettlementToken", deployment.contracts.SettlementToken.address);
 const kyc = await ethers.getContractAt("KycRegistry", deployment.contracts.KycRegistry.address);
 const escrow = await ethers.getContractAt("PaymentEscrow", deployment.contracts.PaymentEscrow.address);
-const registryAddress = deployment.contracts.ReceivableRegistry.address;
+const receivableRegistry = deployment.contracts.ReceivableRegistry.address;
 
 const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
 const oneYear = now + 365n * 24n * 3600n;
@@ -80,32 +71,32 @@ await (
 const buyerFunds = 10_000n * 1_000_000n;
 await (await token.connect(issuer).mint(demo.buyer.address, buyerFunds, ethers.encodeBytes32String("demo-deposit-0001"))).wait();
 
-// Supply-chain finance: suppliers (Enhanced, Basic), the core enterprise (Enhanced; a merchant of the escrow too,
-// so its sales proceeds can repay its invoices) and a financier (Institutional), the last two funded and approved.
+// The demo supply chain. Its accounts are unlocked dev accounts with ETH: the debtor and the financier approve
+// the registry from their own wallets, as they would with a browser wallet.
+const chainParties = [demo.supplier, demo.tier2Supplier, demo.debtor, demo.financier];
 await (
   await kyc.connect(compliance).setRecords(
-    [demo.supplier.address, demo.tier2Supplier.address, demo.coreEnterprise.address, demo.financier.address],
-    [KycTier.Enhanced, KycTier.Basic, KycTier.Enhanced, KycTier.Institutional],
-    [countryCode("SG"), countryCode("SG"), countryCode("CN"), countryCode("SG")],
-    [oneYear, oneYear, oneYear, oneYear],
-    [ethers.id("dossier:demo-supplier"), ethers.id("dossier:demo-tier2"), ethers.id("dossier:demo-core"), ethers.id("dossier:demo-financier")],
+    chainParties.map((w) => w.address),
+    [KycTier.Enhanced, KycTier.Enhanced, KycTier.Enhanced, KycTier.Institutional],
+    chainParties.map(() => countryCode("SG")),
+    chainParties.map(() => oneYear),
+    chainParties.map((w) => ethers.id(`dossier:${w.address}`)),
     reason,
   )
 ).wait();
 await (
-  await escrow.connect(admin).setMerchant(demo.coreEnterprise.address, {
-    settlementAddress: demo.coreEnterprise.address,
-    feeBps: 100,
+  await escrow.connect(admin).setMerchant(demo.debtor.address, {
+    settlementAddress: demo.debtor.address,
+    feeBps,
     partnerShareBps: 0,
     active: true,
-    partner: ethers.ZeroAddress,
+    partner: demo.partner.address,
   })
 ).wait();
-const financeFunds = { coreEnterprise: 2_000_000n * 1_000_000n, financier: 5_000_000n * 1_000_000n };
-for (const name of ["coreEnterprise", "financier"] as const) {
-  const wallet = demo[name].connect(ethers.provider);
-  await (await token.connect(issuer).mint(wallet.address, financeFunds[name], ethers.encodeBytes32String(`demo-deposit-${name}`.slice(0, 31)))).wait();
-  await (await token.connect(wallet).approve(registryAddress, ethers.MaxUint256)).wait();
+const receivableFunds = 5_000_000n * 1_000_000n;
+for (const [party, ref] of [[demo.debtor, "demo-deposit-0002"], [demo.financier, "demo-deposit-0003"]] as const) {
+  await (await token.connect(issuer).mint(party.address, receivableFunds, ethers.encodeBytes32String(ref))).wait();
+  await (await token.connect(byAddress(party.address)).approve(receivableRegistry, ethers.MaxUint256)).wait();
 }
 
 const credentials = {
@@ -116,30 +107,19 @@ const credentials = {
   roles: deployment.roles,
   merchant: { address: demo.merchant.address, settlementAddress: demo.settlement.address, partner: demo.partner.address, feeBps, partnerShareBps },
   buyer: { address: demo.buyer.address, privateKey: demo.buyer.privateKey, balance: buyerFunds.toString() },
-  receivables: {
-    supplier: { address: demo.supplier.address, privateKey: demo.supplier.privateKey, kycTier: "Enhanced" },
-    tier2Supplier: { address: demo.tier2Supplier.address, privateKey: demo.tier2Supplier.privateKey, kycTier: "Basic" },
-    coreEnterprise: {
-      address: demo.coreEnterprise.address,
-      privateKey: demo.coreEnterprise.privateKey,
-      kycTier: "Enhanced",
-      balance: financeFunds.coreEnterprise.toString(),
-      note: "the debtor; also an escrow merchant; has approved the registry",
-    },
-    financier: {
-      address: demo.financier.address,
-      privateKey: demo.financier.privateKey,
-      kycTier: "Institutional",
-      balance: financeFunds.financier.toString(),
-      note: "has approved the registry",
-    },
-  },
+  supplyChain: Object.fromEntries(
+    (["supplier", "tier2Supplier", "debtor", "financier"] as const).map((name) => [
+      name,
+      {
+        address: demo[name].address,
+        privateKey: demo[name].privateKey,
+        ...(name === "debtor" || name === "financier" ? { balance: receivableFunds.toString() } : {}),
+      },
+    ]),
+  ),
   warning: "Development keys of the local hardhat node only; never fund them on a real network.",
 };
 const credentialsFile = process.env.DEMO_CREDENTIALS_FILE ?? "data/demo-credentials.json";
 await mkdir(path.dirname(credentialsFile), { recursive: true });
 await writeFile(credentialsFile, JSON.stringify(credentials, null, 2) + "\n");
 console.log(`Seeded demo merchant ${demo.merchant.address} and buyer ${demo.buyer.address}; wrote ${credentialsFile}`);
-console.log(
-  `Seeded supply-chain finance: supplier ${demo.supplier.address}, tier-2 ${demo.tier2Supplier.address}, core enterprise ${demo.coreEnterprise.address}, financier ${demo.financier.address}`,
-);

@@ -63,6 +63,35 @@ export async function registerMerchant(
   });
 }
 
+/**
+ * Enables an account for receivables (supply-chain finance): a supplier, debtor or financier acts through the
+ * same kind of account and API key as a merchant. An existing merchant (a core enterprise that also takes
+ * payments) gains the capability; a new address gets a receivables-only account, whose fee terms are unused
+ * (payment intents are refused for it) and are filled with neutral values.
+ */
+export async function enableReceivables(db: Database, input: { name: string; address: string }, now: number): Promise<Merchant> {
+  return db.transaction((sql) => {
+    const existing = merchants.getByAddress(sql, input.address);
+    if (existing) {
+      merchants.grant(sql, existing.id, "receivables");
+      return merchants.get(sql, existing.id)!;
+    }
+    return merchants.create(
+      sql,
+      {
+        name: input.name,
+        address: input.address,
+        settlementAddress: input.address,
+        feeBps: 0,
+        partner: input.address,
+        partnerShareBps: 0,
+        capabilities: ["receivables"],
+      },
+      now,
+    );
+  });
+}
+
 /** Every merchant, newest first. */
 export function listMerchants(db: Database): Promise<Merchant[]> {
   return db.read((sql) => {

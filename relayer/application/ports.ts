@@ -1,4 +1,5 @@
 // What the use cases need from the outside world, as small interfaces (the chain adapters implement them).
+import type { ChainReceivable } from "../domain/receivable.js";
 import type { PaymentStatus } from "../chain/typed-data.js";
 import type { Outcome } from "../chain/revert-reasons.js";
 
@@ -25,4 +26,21 @@ export interface ChainContext {
   chainId: bigint;
   escrow: string;
   token: { address: string; name: string; decimals: number };
+}
+
+/** What the receivable use cases read from the ReceivableRegistry (and the token it settles in). */
+export interface ReceivableChainReader {
+  /** The latest block's timestamp: the registry's clock (deadlines, maturity, offer expiry). */
+  chainTime(): Promise<number>;
+  /** The registry's view of `tokenId`, or undefined if it was never issued. */
+  receivable(tokenId: bigint): Promise<ChainReceivable | undefined>;
+  /** Every id of the invoice `rootTokenId` in creation order (root first). */
+  invoiceParts(rootTokenId: bigint): Promise<bigint[]>;
+  /** Principal and late fee owed now on `tokenId` (or the open parts under it). */
+  amountDue(tokenId: bigint): Promise<{ principal: bigint; lateFee: bigint }>;
+  nonceUsed(signer: string, nonce: string): Promise<boolean>;
+  terms(): Promise<{ platformFeeBps: number; lateFeeBps: number; gracePeriod: number }>;
+  isTokenAllowed(token: string): Promise<boolean>;
+  /** `owner`'s balance of `token` and what it allows the registry to pull. */
+  funds(token: string, owner: string): Promise<{ balance: bigint; allowance: bigint }>;
 }

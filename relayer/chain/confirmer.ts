@@ -6,14 +6,15 @@ import type { Interface, JsonRpcProvider, TransactionReceipt } from "ethers";
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow, type OperationRow } from "../persistence/chain-store.js";
 import { classifyRevert, type Outcome } from "./revert-reasons.js";
-import { parseEscrowLog } from "./escrow-calls.js";
+import { escrowInterface, parseEscrowLog } from "./escrow-calls.js";
+import { logParser, type LogParser } from "./log-parser.js";
 
 export interface SettledOperation {
   operation: OperationRow;
   outcome: Outcome;
   txHash: string;
   blockNumber: number;
-  /** The escrow's events in the transaction (all items of a batch), arguments by name as strings. */
+  /** The transaction's events (all items of a batch) that the escrow's or the error interfaces' ABIs know, arguments by name as strings. */
   events: { name: string; args: Record<string, string> }[];
 }
 
@@ -46,7 +47,12 @@ export class Confirmer {
     private readonly now: () => number = Date.now,
     /** Told of each transaction it confirms (metrics, and the submitter's gas per batch item). */
     private readonly onConfirmed: (tx: ChainTxRow, confirmedAt: number, batch: ConfirmedBatch) => void = () => {},
-  ) {}
+  ) {
+    this.#parseLog = logParser([escrowInterface, ...errorInterfaces]);
+  }
+
+  /** Decodes the events of the escrow and of the other contracts the lanes call (e.g. the receivable registry). */
+  readonly #parseLog: LogParser;
 
   /** One round over every transaction in flight. Returns how many changed state. */
   async tick(): Promise<number> {
@@ -111,7 +117,7 @@ export class Confirmer {
   async #outcomes(tx: ChainTxRow, receipt: TransactionReceipt): Promise<SettledOperation[]> {
     const ops = await this.db.read((sql) => operations.ofTransaction(sql, tx.id));
     const events = receipt.logs.flatMap((log) => {
-      const parsed = parseEscrowLog(log.topics as string[], log.data);
+      const parsed = this.#parseLog(log.topics as string[], log.data);
       if (!parsed) return [];
       const args: Record<string, string> = {};
       parsed.fragment.inputs.forEach((input, i) => (args[input.name] = String(parsed.args[i])));

@@ -1,26 +1,14 @@
 // Calldata for the escrow operations the relayer submits, single or batched. Pure: no I/O.
-import { Interface, LogDescription, type EventFragment, type Result } from "ethers";
+import { Interface, type Result } from "ethers";
 
 import { PaymentEscrow__factory } from "../../typechain-types/index.js";
+import { logParser } from "./log-parser.js";
 import type { FundingMethod, PaymentTerms } from "./typed-data.js";
 
 export const escrowInterface: Interface = PaymentEscrow__factory.createInterface() as unknown as Interface;
 
-// ethers' parseLog hashes every event signature again on each call to find the topic; the confirmer parses every
-// log of every batch (hundreds per transaction), so the topics are hashed once here.
-const EVENTS_BY_TOPIC = new Map<string, EventFragment>();
-escrowInterface.forEachEvent((fragment) => EVENTS_BY_TOPIC.set(fragment.topicHash, fragment));
-
 /** Parses one of the escrow's logs; null for anything else (another contract's event, or data that does not decode). */
-export function parseEscrowLog(topics: readonly string[], data: string): LogDescription | null {
-  const fragment = topics[0] === undefined ? undefined : EVENTS_BY_TOPIC.get(topics[0]);
-  if (!fragment) return null;
-  try {
-    return new LogDescription(fragment, topics[0]!, escrowInterface.decodeEventLog(fragment, data, topics));
-  } catch {
-    return null;
-  }
-}
+export const parseEscrowLog = logParser([escrowInterface]);
 
 export type EscrowCall =
   | { kind: "authorize" | "charge"; terms: PaymentTerms; method: FundingMethod; funding: string }

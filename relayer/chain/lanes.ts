@@ -1,5 +1,6 @@
 // A lane is one signer key's stream of work: which operation kinds it submits, to which contract, and how they
-// are encoded. The operator key drives the escrow lane; a compliance key drives the KYC lane. Each lane has its
+// are encoded. The operator key drives the escrow lane; a compliance key drives the KYC lane; a receivables key
+// drives the receivable registry's lane. Each lane has its
 // own submitter and confirmer, so each key keeps its own strict nonce order.
 import { Interface } from "ethers";
 
@@ -7,6 +8,7 @@ import { KycRegistry__factory } from "../../typechain-types/index.js";
 import type { OperationRow } from "../persistence/chain-store.js";
 import { BATCHABLE, encodeCalls, type EscrowCall } from "./escrow-calls.js";
 import { deserializeCall } from "./operation-codec.js";
+import { deserializeReceivableCall, encodeReceivableCall, RECEIVABLE_KINDS } from "./receivable-calls.js";
 
 export interface Lane {
   name: string;
@@ -73,5 +75,20 @@ export const kycLane = (registry: string): Lane => ({
     }
     const p = JSON.parse(op.payload) as KycFreezePayload;
     return kycInterface.encodeFunctionData(op.kind === "kyc_freeze" ? "freeze" : "unfreeze", [p.account, p.reason]);
+  },
+});
+
+/**
+ * The receivables key holds only the registry's OPERATOR role: it carries the parties' signed actions (issue,
+ * accept, split, transfer, finance, repay), one transaction each, in its own strict nonce order.
+ */
+export const receivablesLane = (registry: string): Lane => ({
+  name: "receivables",
+  kinds: RECEIVABLE_KINDS,
+  to: registry,
+  batchable: () => false, // the registry has no batch entry point: each party action succeeds or fails alone
+  encode: ([op]) => {
+    if (!op) throw new Error("no operation to encode");
+    return encodeReceivableCall(deserializeReceivableCall(op.kind, op.payload));
   },
 });

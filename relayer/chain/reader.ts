@@ -2,8 +2,15 @@
 import { Contract, type JsonRpcProvider } from "ethers";
 
 import type { KycReader, KycRecordView } from "../application/kyc.js";
-import type { ChainReader, OnChainPayment } from "../application/ports.js";
-import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../../typechain-types/index.js";
+import type { ChainReader, OnChainPayment, ReceivableChainReader } from "../application/ports.js";
+import type { ChainReceivable } from "../domain/receivable.js";
+import {
+  IReceivableRegistry__factory,
+  KycRegistry__factory,
+  PaymentEscrow__factory,
+  SettlementToken__factory,
+} from "../../typechain-types/index.js";
+import { ReceivableState } from "./receivable-typed-data.js";
 import type { Outcome } from "./revert-reasons.js";
 import { classifyRevert } from "./revert-reasons.js";
 import type { PaymentStatus } from "./typed-data.js";
@@ -68,4 +75,78 @@ export async function readTokenInfo(provider: JsonRpcProvider, token: string): P
   const contract = SettlementToken__factory.connect(token, provider);
   const [name, decimals] = await Promise.all([contract.name(), contract.decimals()]);
   return { address: await (contract as unknown as Contract).getAddress(), name, decimals: Number(decimals) };
+}
+
+/** The ReceivableRegistry's state for the receivable use cases (implements application/ports ReceivableChainReader). */
+export class ReceivableReader implements ReceivableChainReader {
+  readonly #registry;
+  readonly #provider: JsonRpcProvider;
+  readonly #address: string;
+
+  constructor(provider: JsonRpcProvider, registry: string) {
+    this.#provider = provider;
+    this.#address = registry;
+    this.#registry = IReceivableRegistry__factory.connect(registry, provider);
+  }
+
+  async chainTime(): Promise<number> {
+    const block = await this.#provider.getBlock("latest");
+    if (!block) throw new Error("the RPC returned no latest block");
+    return block.timestamp;
+  }
+
+  async receivable(tokenId: bigint): Promise<ChainReceivable | undefined> {
+    const r = await this.#registry.receivableOf(tokenId);
+    if (Number(r.state) === ReceivableState.None) return undefined;
+    return {
+      tokenId,
+      parent: r.parent,
+      root: r.root,
+      issuer: r.issuer,
+      debtor: r.debtor,
+      token: r.token,
+      holder: r.holder,
+      faceValue: r.faceValue,
+      issuedAt: Number(r.issuedAt),
+      dueAt: Number(r.dueAt),
+      acceptBy: Number(r.acceptBy),
+      state: Number(r.state) as ReceivableState,
+      financed: r.financed,
+      principalPaid: r.principalPaid,
+      lateFeeDue: r.lateFeeDue,
+      documentHash: r.documentHash,
+    };
+  }
+
+  async invoiceParts(rootTokenId: bigint): Promise<bigint[]> {
+    return [...(await this.#registry.invoiceParts(rootTokenId))];
+  }
+
+  async amountDue(tokenId: bigint): Promise<{ principal: bigint; lateFee: bigint }> {
+    const [principal, lateFee] = await this.#registry.amountDue(tokenId);
+    return { principal, lateFee };
+  }
+
+  nonceUsed(signer: string, nonce: string): Promise<boolean> {
+    return this.#registry.nonceUsed(signer, nonce);
+  }
+
+  async terms(): Promise<{ platformFeeBps: number; lateFeeBps: number; gracePeriod: number }> {
+    const [platformFeeBps, lateFeeBps, gracePeriod] = await Promise.all([
+      this.#registry.platformFeeBps(),
+      this.#registry.lateFeeBps(),
+      this.#registry.gracePeriod(),
+    ]);
+    return { platformFeeBps: Number(platformFeeBps), lateFeeBps: Number(lateFeeBps), gracePeriod: Number(gracePeriod) };
+  }
+
+  isTokenAllowed(token: string): Promise<boolean> {
+    return this.#registry.isTokenAllowed(token);
+  }
+
+  async funds(token: string, owner: string): Promise<{ balance: bigint; allowance: bigint }> {
+    const erc20 = SettlementToken__factory.connect(token, this.#provider);
+    const [balance, allowance] = await Promise.all([erc20.balanceOf(owner), erc20.allowance(owner, this.#address)]);
+    return { balance, allowance };
+  }
 }

@@ -17,9 +17,11 @@ import { balancePayoutRoutes, type BalancePayoutDeps } from "./routes/balances-p
 import { eventRoutes } from "./routes/events.js";
 import { kycRoutes, type KycRouteDeps } from "./routes/kyc.js";
 import { healthRoutes, type HealthChecks } from "./routes/health.js";
+import { financingOfferRoutes } from "./routes/financing-offers.js";
+import { receivableRoutes, type ReceivableRouteDeps } from "./routes/receivables.js";
 import { webhookRoutes, type WebhookRouteDeps } from "./routes/webhook-endpoints.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps, ReceivableRouteDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -49,11 +51,13 @@ export function createApp(deps: AppDeps): Express {
   balancePayoutRoutes(api, registry, deps);
   kycRoutes(api, registry, deps);
   webhookRoutes(api, registry, deps);
+  receivableRoutes(api, registry, deps);
+  financingOfferRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {
     title: "Settlement network relayer API",
     version: "1.0.0",
-    description: "Payment intents on an on-chain escrow: authorize by the buyer's signature, capture, refund, settle.",
+    description: "Payment intents on an on-chain escrow: authorize by the buyer's signature, capture, refund, settle. Receivables (supply-chain finance): issue, accept, split, transfer, finance and repay by the parties' signatures.",
   });
   app.get("/openapi.json", openApiHandler(document));
   app.get("/docs", docsHandler(document));

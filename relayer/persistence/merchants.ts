@@ -13,16 +13,23 @@ export interface Merchant {
   feeBps: number;
   partner: string;
   partnerShareBps: number;
+  /** What the account may use: escrow payments, receivables (supply-chain finance), or both. */
+  capabilities: Capability[];
   createdAt: number;
 }
 
-export type NewMerchant = Omit<Merchant, "id" | "createdAt">;
+export const CAPABILITIES = ["payments", "receivables"] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export type NewMerchant = Omit<Merchant, "id" | "createdAt" | "capabilities"> & { capabilities?: Capability[] };
 
 // node:sqlite rows have a null prototype; callers get plain objects.
-const plain = <T extends object>(row: T | undefined): T | undefined => (row === undefined ? undefined : { ...row });
+type MerchantRow = Omit<Merchant, "capabilities"> & { capabilities: string };
+const plain = (row: MerchantRow | undefined): Merchant | undefined =>
+  row === undefined ? undefined : { ...row, capabilities: JSON.parse(row.capabilities) as Capability[] };
 
 const COLUMNS = `id, name, address, settlement_address AS settlementAddress, fee_bps AS feeBps, partner,
-  partner_share_bps AS partnerShareBps, created_at AS createdAt`;
+  partner_share_bps AS partnerShareBps, capabilities, created_at AS createdAt`;
 
 export const merchants = {
   /** Inserts a merchant; addresses are stored checksummed, so lookups by address ignore case. */
@@ -35,37 +42,45 @@ export const merchants = {
       feeBps: input.feeBps,
       partner: getAddress(input.partner.toLowerCase()),
       partnerShareBps: input.partnerShareBps,
+      capabilities: [...new Set<Capability>(input.capabilities ?? ["payments"])],
       createdAt: now,
     };
     sql.run(
-      `INSERT INTO merchants (id, name, address, settlement_address, fee_bps, partner, partner_share_bps, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO merchants (id, name, address, settlement_address, fee_bps, partner, partner_share_bps, capabilities, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       merchant.id, merchant.name, merchant.address, merchant.settlementAddress, merchant.feeBps, merchant.partner,
-      merchant.partnerShareBps, merchant.createdAt,
+      merchant.partnerShareBps, JSON.stringify(merchant.capabilities), merchant.createdAt,
     );
     return merchant;
   },
 
   get(sql: Sql, id: string): Merchant | undefined {
-    return plain(sql.get<Merchant>(`SELECT ${COLUMNS} FROM merchants WHERE id = ?`, id));
+    return plain(sql.get<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE id = ?`, id));
   },
 
   getByAddress(sql: Sql, address: string): Merchant | undefined {
     if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return undefined;
-    return plain(sql.get<Merchant>(`SELECT ${COLUMNS} FROM merchants WHERE address = ?`, getAddress(address.toLowerCase())));
+    return plain(sql.get<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE address = ?`, getAddress(address.toLowerCase())));
   },
 
   /** Newest first; `startingAfter` is the last id of the previous page. Fetches one extra row for has_more. */
+  /** Grants `capability` to the account (idempotent). */
+  grant(sql: Sql, id: string, capability: Capability): void {
+    const merchant = merchants.get(sql, id);
+    if (!merchant || merchant.capabilities.includes(capability)) return;
+    sql.run("UPDATE merchants SET capabilities = ? WHERE id = ?", JSON.stringify([...merchant.capabilities, capability]), id);
+  },
+
   list(sql: Sql, page: { limit: number; startingAfter?: string }): { data: Merchant[]; hasMore: boolean } {
     const cursor = page.startingAfter === undefined ? undefined : sql.get<{ createdAt: number }>(
       "SELECT created_at AS createdAt FROM merchants WHERE id = ?", page.startingAfter,
     );
     const rows = cursor === undefined
-      ? sql.all<Merchant>(`SELECT ${COLUMNS} FROM merchants ORDER BY created_at DESC, id DESC LIMIT ?`, page.limit + 1)
-      : sql.all<Merchant>(
+      ? sql.all<MerchantRow>(`SELECT ${COLUMNS} FROM merchants ORDER BY created_at DESC, id DESC LIMIT ?`, page.limit + 1)
+      : sql.all<MerchantRow>(
           `SELECT ${COLUMNS} FROM merchants WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`,
           cursor.createdAt, page.startingAfter ?? "", page.limit + 1,
         );
-    return { data: rows.slice(0, page.limit).map((row) => ({ ...row })), hasMore: rows.length > page.limit };
+    return { data: rows.slice(0, page.limit).map((row) => plain(row)!), hasMore: rows.length > page.limit };
   },
 };

@@ -277,4 +277,98 @@ CREATE INDEX kyc_changes_by_time ON kyc_changes (created_at DESC, id DESC);
 CREATE INDEX kyc_changes_by_operation ON kyc_changes (operation_id);
 `,
   },
+  {
+    version: 7,
+    name: "receivables",
+    sql: `
+-- What an account may use: escrow payments, receivables (supply-chain finance), or both. Suppliers, debtors and
+-- financiers are merchant-like accounts (one table, one kind of API key); only escrow merchants take payments.
+ALTER TABLE merchants ADD COLUMN capabilities TEXT NOT NULL DEFAULT '["payments"]';
+
+-- Receivables mirrored from the ReceivableRegistry (the chain holds the truth; rows are refreshed from it each time
+-- an action of ours confirms). token_id is the ERC-721 id as a decimal string; parts point at parent and root.
+CREATE TABLE receivables (
+  id              TEXT PRIMARY KEY,
+  token_id        TEXT NOT NULL UNIQUE,
+  parent_id       TEXT REFERENCES receivables (id),
+  root_id         TEXT NOT NULL,
+  issuer          TEXT NOT NULL,
+  debtor          TEXT NOT NULL,
+  token           TEXT NOT NULL,
+  holder          TEXT NOT NULL,
+  face_value      TEXT NOT NULL,
+  issued_at       INTEGER NOT NULL DEFAULT 0,
+  due_at          INTEGER NOT NULL,
+  accept_by       INTEGER NOT NULL,
+  document_hash   TEXT NOT NULL,
+  invoice_ref     TEXT,
+  chain_state     INTEGER NOT NULL,
+  financed        INTEGER NOT NULL DEFAULT 0,
+  principal_paid  TEXT NOT NULL DEFAULT '0',
+  late_fee_due    TEXT NOT NULL DEFAULT '0',
+  failure_code    TEXT,
+  failure_message TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE INDEX receivables_by_root ON receivables (root_id, created_at, id);
+CREATE INDEX receivables_by_issuer ON receivables (issuer, created_at DESC, id DESC);
+CREATE INDEX receivables_by_debtor ON receivables (debtor, created_at DESC, id DESC);
+CREATE INDEX receivables_by_holder ON receivables (holder, created_at DESC, id DESC);
+
+-- Every account that ever held a receivable, in order: the lineage's holders, and who may see it.
+CREATE TABLE receivable_holders (
+  receivable_id    TEXT NOT NULL REFERENCES receivables (id),
+  address          TEXT NOT NULL,
+  since            INTEGER NOT NULL,
+  transaction_hash TEXT,
+  PRIMARY KEY (receivable_id, address)
+);
+CREATE INDEX receivable_holders_by_address ON receivable_holders (address, receivable_id);
+
+-- Financiers' signed offers; accepted by the holder's signature (then an outbox operation carries both).
+CREATE TABLE financing_offers (
+  id               TEXT PRIMARY KEY,
+  receivable_id    TEXT NOT NULL REFERENCES receivables (id),
+  financier        TEXT NOT NULL,
+  account_id       TEXT NOT NULL REFERENCES merchants (id),
+  annual_rate_bps  INTEGER NOT NULL,
+  max_price        TEXT NOT NULL,
+  expiry           INTEGER NOT NULL,
+  nonce            TEXT NOT NULL,
+  signature        TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('open', 'processing', 'accepted', 'failed')),
+  price            TEXT,
+  fee              TEXT,
+  days_to_maturity INTEGER,
+  transaction_hash TEXT,
+  failure_code     TEXT,
+  failure_message  TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  UNIQUE (financier, nonce)
+);
+CREATE INDEX financing_offers_by_receivable ON financing_offers (receivable_id, created_at DESC, id DESC);
+CREATE INDEX financing_offers_by_account ON financing_offers (account_id, created_at DESC, id DESC);
+
+-- Each action a party asked for, written with its outbox operation in one transaction; settled by the confirmer.
+CREATE TABLE receivable_actions (
+  id               TEXT PRIMARY KEY,
+  receivable_id    TEXT NOT NULL REFERENCES receivables (id),
+  offer_id         TEXT REFERENCES financing_offers (id),
+  action           TEXT NOT NULL,
+  operation_id     INTEGER NOT NULL UNIQUE REFERENCES operations (id),
+  requested_by     TEXT NOT NULL REFERENCES merchants (id),
+  status           TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  details          TEXT NOT NULL DEFAULT '{}',
+  transaction_hash TEXT,
+  failure_code     TEXT,
+  failure_message  TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX receivable_actions_by_receivable ON receivable_actions (receivable_id, created_at, id);
+CREATE INDEX receivable_actions_pending ON receivable_actions (receivable_id) WHERE status = 'pending';
+`,
+  },
 ];

@@ -92,20 +92,11 @@ export interface DemoCredentials {
   chainId: number;
   deploymentFile: string;
   contracts: { SettlementToken: string; KycRegistry: string; PaymentEscrow: string; ReceivableRegistry: string };
-  roles: Record<"admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury", string>;
+  roles: Record<"admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury" | "receivables", string>;
   merchant: { address: string; settlementAddress: string; partner: string; feeBps: number; partnerShareBps: number };
   buyer: { address: string; privateKey: string; balance: string };
-  /** Supply-chain finance parties (dev keys of the local chain only). */
-  receivables: Record<"supplier" | "tier2Supplier" | "coreEnterprise" | "financier", DemoParty>;
-}
-
-export interface DemoParty {
-  address: string;
-  privateKey: string;
-  kycTier: "Basic" | "Enhanced" | "Institutional";
-  /** Tokens minted to the party (debtor and financier only), which has approved the receivable registry. */
-  balance?: string;
-  note?: string;
+  /** The demo supply chain for receivables (dev accounts 11-14). */
+  supplyChain: Record<"supplier" | "tier2Supplier" | "debtor" | "financier", { address: string; privateKey: string; balance?: string }>;
 }
 
 export interface DeployAndSeedOptions {

@@ -11,5 +11,8 @@ export const ROLE_IDS = {
   COLLECTOR: id("COLLECTOR_ROLE"),
 } as const;
 
-export type RoleName = "admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury";
+export type RoleName = "admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury" | "receivables";
 export type RoleAccounts = Record<RoleName, string>;
+
+/** Dev-mnemonic account of the receivables operator on the local chain (0-14 are the other roles and demo accounts). */
+export const LOCAL_RECEIVABLES_ACCOUNT = 15;

@@ -127,6 +127,9 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
     const result = await db.transaction((sql) => {
       const merchant = merchants.get(sql, principal.merchantId!);
       if (!merchant) throw invalid("merchant_missing", "The key's merchant no longer exists");
+      if (!merchant.capabilities.includes("payments")) {
+        throw new ApiError("permission_error", "capability_missing", "This account is not enabled for payments (it is a receivables-only account)");
+      }
       const intent = payments.newIntent(
         merchant,
         {

@@ -2,7 +2,7 @@
 // (no row written in the tables a request could touch, no transaction sent by the operator).
 import assert from "node:assert/strict";
 
-import { devWallet, type TestSystem } from "../support/system.js";
+import { devWallet, RECEIVABLES_SIGNER_INDEX, type TestSystem } from "../support/system.js";
 
 export interface Reply {
   status: number;
@@ -28,17 +28,24 @@ export interface Snapshot {
   operations: number;
   chain_transactions: number;
   events: number;
+  receivables: number;
+  receivable_actions: number;
+  financing_offers: number;
+  /** Transactions sent by the operator key and by the receivables key. */
   nonce: number;
+  receivablesNonce: number;
 }
 
-const TABLES = ["payment_intents", "operations", "chain_transactions", "events"] as const;
+const TABLES = ["payment_intents", "operations", "chain_transactions", "events", "receivables", "receivable_actions", "financing_offers"] as const;
 
 export async function snapshot(system: TestSystem): Promise<Snapshot> {
   const counts = await system.relayer.db.read((sql) =>
     Object.fromEntries(TABLES.map((t) => [t, sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${t}`)?.n ?? -1])),
   );
-  const nonce = await system.provider.getTransactionCount(devWallet(1).address, "latest");
-  return { ...(counts as Omit<Snapshot, "nonce">), nonce };
+  const [nonce, receivablesNonce] = await Promise.all(
+    [devWallet(1), devWallet(RECEIVABLES_SIGNER_INDEX)].map((w) => system.provider.getTransactionCount(w.address, "latest")),
+  );
+  return { ...(counts as Omit<Snapshot, "nonce" | "receivablesNonce">), nonce: nonce!, receivablesNonce: receivablesNonce! };
 }
 
 export interface Expected {

@@ -7,7 +7,7 @@ import path from "node:path";
 
 import { HDNodeWallet, JsonRpcProvider } from "ethers";
 
-import { issueApiKey, registerMerchant } from "../../../relayer/application/admin.js";
+import { enableReceivables, issueApiKey, registerMerchant } from "../../../relayer/application/admin.js";
 import { loadConfig, type RelayerConfig } from "../../../relayer/config.js";
 import type { Logger } from "../../../relayer/http/logging.js";
 import { startRelayer, type RunningRelayer } from "../../../relayer/main.js";
@@ -16,6 +16,20 @@ import { PaymentEscrow__factory } from "../../../typechain-types/index.js";
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 export const devWallet = (index: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+/** The deployment's receivables operator (the registry's OPERATOR role only): the receivables lane's key. */
+export const RECEIVABLES_SIGNER_INDEX = 15;
+
+export type ApiCall = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Headers }>;
+
+/** An account of the relayer (merchant-like) with its own API key and on-chain wallet. */
+export interface TestAccount {
+  id: string;
+  key: string;
+  wallet: HDNodeWallet;
+  address: string;
+  /** Calls the relayer's API with this account's key. */
+  api: ApiCall;
+}
 
 export interface TestSystem {
   dir: string;
@@ -28,7 +42,15 @@ export interface TestSystem {
   merchantId: string;
   buyer: HDNodeWallet;
   /** Calls the relayer's API; `key` defaults to the merchant's. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  api: ApiCall;
+  /** The ReceivableRegistry's address, when the deployment has one. */
+  receivableRegistry: string | undefined;
+  /** Registers `wallet` as an account enabled for receivables (an existing merchant gains the capability) with a key. */
+  receivablesAccount(name: string, wallet: HDNodeWallet): Promise<TestAccount>;
+  /** Moves the chain's clock forward by `seconds` and mines a block (evm_increaseTime + evm_mine). */
+  advanceTime(seconds: number): Promise<void>;
+  /** The latest block's timestamp. */
+  chainTime(): Promise<number>;
   restartRelayer(overrides?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,6 +65,7 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       credentialsFile: path.join(dir, "demo-credentials.json"),
       quiet: true,
     });
+    const receivableRegistry = (credentials.contracts as Record<string, string>).ReceivableRegistry;
     const baseEnv = {
       RPC_URL: chain.rpcUrl,
       DEPLOYMENT_FILE: credentials.deploymentFile,
@@ -50,6 +73,7 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       SIGNER_PRIVATE_KEY: devWallet(1).privateKey, // the deployment's operator (account 1)
       COMPLIANCE_SIGNER_PRIVATE_KEY: devWallet(2).privateKey, // the deployment's compliance officer (account 2)
       ARBITER_SIGNER_PRIVATE_KEY: devWallet(3).privateKey, // the deployment's arbiter (account 3)
+      ...(receivableRegistry ? { RECEIVABLES_SIGNER_PRIVATE_KEY: devWallet(RECEIVABLES_SIGNER_INDEX).privateKey } : {}),
       PORT: "0",
       LOG_LEVEL: "silent",
       POLL_INTERVAL_MS: "25",
@@ -68,6 +92,25 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       Date.now(),
     );
     const { secret } = await issueApiKey(relayer.db, { scope: "merchant", merchantId: merchant.id, label: "tests" }, Date.now());
+    const call = (key: string): ApiCall => async (method, apiPath, body, headers = {}) => {
+      const response = await fetch(relayer.url + apiPath, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    };
     const system: TestSystem = {
       dir,
       chain,
@@ -82,24 +125,19 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       merchantKey: secret,
       merchantId: merchant.id,
       buyer: HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/10"),
-      async api(method, apiPath, body, headers = {}) {
-        const response = await fetch(relayer.url + apiPath, {
-          method,
-          headers: {
-            authorization: `Bearer ${secret}`,
-            ...(body === undefined ? {} : { "content-type": "application/json" }),
-            ...headers,
-          },
-          ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-        });
-        const text = await response.text();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON
-        }
-        return { status: response.status, body: parsed, headers: response.headers };
+      api: call(secret),
+      receivableRegistry,
+      async receivablesAccount(name, wallet) {
+        const account = await enableReceivables(relayer.db, { name, address: wallet.address }, Date.now());
+        const { secret: key } = await issueApiKey(relayer.db, { scope: "merchant", merchantId: account.id, label: `tests: ${name}` }, Date.now());
+        return { id: account.id, key, wallet, address: account.address, api: call(key) };
+      },
+      async advanceTime(seconds) {
+        await provider.send("evm_increaseTime", [seconds]);
+        await provider.send("evm_mine", []);
+      },
+      async chainTime() {
+        return (await provider.getBlock("latest"))!.timestamp;
       },
       async restartRelayer(overrides = {}) {
         await relayer.stop();
