@@ -66,10 +66,20 @@ export type Difference =
   /** Both have it; one field differs. */
   | { kind: "mismatch"; payment_id: string; intent_id: string; field: ComparedField; chain: string; relayer: string };
 
+export interface ReconcileOptions {
+  /**
+   * Only these merchants' payments are compared (a relayer serving some of an escrow's merchants). Default: all.
+   * Chain payments of other merchants are counted in `out_of_scope`; relayer records of other merchants too.
+   */
+  merchants?: Iterable<string>;
+}
+
 export interface Reconciliation {
-  /** Payments on chain. */
+  /** Payments on chain (in scope). */
   chain_payments: number;
-  /** Relayer records seen (all of them, also those that never reached the chain). */
+  /** Payments and records left out because their merchant is not in the requested scope. */
+  out_of_scope: number;
+  /** Relayer records in scope (also those that never reached the chain). */
   relayer_records: number;
   /** Payments present on both sides and compared field by field. */
   compared: number;
@@ -78,17 +88,27 @@ export interface Reconciliation {
 }
 
 /**
- * Compares the chain's payments with the relayer's records, payment by payment. Addresses compare without regard
+ * Compares the chain's payments with the relayer's records, payment by payment (optionally only some merchants'). Addresses compare without regard
  * to checksum case; amounts compare as integers. A relayer record whose chain_status is `none` and that the chain
  * does not know is not a difference (the payment never reached the chain: failed, or awaiting the buyer).
  * @throws Error if a relayer record is malformed (not a 32-byte id, not an integer amount) or appears twice.
  */
-export function reconcile(chain: Iterable<ChainPaymentView>, relayer: Iterable<AuditPayment>): Reconciliation {
+export function reconcile(chain: Iterable<ChainPaymentView>, relayer: Iterable<AuditPayment>, options: ReconcileOptions = {}): Reconciliation {
+  const scope = options.merchants ? new Set([...options.merchants].map((m) => m.toLowerCase())) : null;
+  const inScope = (merchant: string) => scope === null || scope.has(merchant.toLowerCase());
+  let outOfScope = 0;
   const onChain = new Map<string, ChainPaymentView>();
-  for (const payment of chain) onChain.set(payment.payment_id.toLowerCase(), payment);
+  for (const payment of chain) {
+    if (inScope(payment.merchant)) onChain.set(payment.payment_id.toLowerCase(), payment);
+    else outOfScope++;
+  }
   const records = new Map<string, AuditPayment>();
   for (const record of relayer) {
     const id = record.payment_id.toLowerCase();
+    if (!inScope(record.merchant)) {
+      outOfScope++;
+      continue;
+    }
     if (!/^0x[0-9a-f]{64}$/.test(id)) throw new Error(`relayer record ${record.intent_id}: payment_id ${record.payment_id} is not 32 bytes of hex`);
     if (records.has(id)) throw new Error(`relayer lists payment ${id} twice (${records.get(id)!.intent_id}, ${record.intent_id})`);
     records.set(id, record);
@@ -113,7 +133,7 @@ export function reconcile(chain: Iterable<ChainPaymentView>, relayer: Iterable<A
       }
     }
   }
-  return { chain_payments: onChain.size, relayer_records: records.size, compared, differences };
+  return { chain_payments: onChain.size, out_of_scope: outOfScope, relayer_records: records.size, compared, differences };
 }
 
 function chainFields(c: ChainPaymentView): Record<ComparedField, string> {
