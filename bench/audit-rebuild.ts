@@ -46,7 +46,7 @@ try {
     payments += r.payments;
     const count = await rebuildFromChain({ rpcUrl: chain.rpcUrl, deployment });
     logs = count.logs;
-    log(`round ${r0}: ${payments} payments, ${r.transactions} transactions, ${logs} logs on chain (${round(performance.now() - seedStart) / 1000} s seeding)`);
+    log(`round ${r0}: ${payments} payments, ${r.transactions} transactions, ${logs} logs on chain (${round((performance.now() - seedStart) / 1000)} s seeding)`);
   }
 
   // The measured run: a fresh rebuild, as `npm run audit` does it.

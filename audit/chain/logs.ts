@@ -46,16 +46,26 @@ export async function scanLogs(
   const perBatch = options.rangesPerBatch ?? 4;
   const target = options.targetLogsPerRequest ?? 5_000;
   let range = Math.min(options.initialRange ?? 2_000, maxRange);
-  let next = fromBlock;
   let total = 0;
-  while (next <= toBlock) {
+  const plan = (from: number): [number, number][] => {
     const ranges: [number, number][] = [];
-    for (let from = next; ranges.length < perBatch && from <= toBlock; from += range) ranges.push([from, Math.min(toBlock, from + range - 1)]);
-    const answers = await rpc.batch<RawLog[]>(
-      ranges.map(([from, to]) => ({ method: "eth_getLogs", params: [{ address: addresses, fromBlock: hex(from), toBlock: hex(to) }] })),
-    );
+    for (let f = from; ranges.length < perBatch && f <= toBlock; f += range) ranges.push([f, Math.min(toBlock, f + range - 1)]);
+    return ranges;
+  };
+  const send = (ranges: [number, number][]) =>
+    rpc.batch<RawLog[]>(ranges.map(([from, to]) => ({ method: "eth_getLogs", params: [{ address: addresses, fromBlock: hex(from), toBlock: hex(to) }] })));
+
+  let ranges = plan(fromBlock);
+  let request = ranges.length ? send(ranges) : null;
+  while (request) {
+    const answers = await request;
+    // Ask for the next ranges now (at the current size), so the node works while this batch is decoded.
+    const fetchedTo = ranges[ranges.length - 1]![1];
+    const allOk = answers.every((a) => !(a instanceof RpcError));
+    let nextRanges = allOk && fetchedTo < toBlock ? plan(fetchedTo + 1) : [];
+    let nextRequest = nextRanges.length ? send(nextRanges) : null;
+    let next = fetchedTo + 1;
     let most = 0;
-    let shrunk = false;
     for (let i = 0; i < ranges.length; i++) {
       const answer = answers[i]!;
       if (answer instanceof RpcError) {
@@ -63,19 +73,25 @@ export async function scanLogs(
         const span = ranges[i]![1] - ranges[i]![0] + 1;
         if (span === 1) throw answer;
         range = Math.max(1, Math.floor(span / 2));
-        shrunk = true;
+        next = ranges[i]![0];
         break; // keep what came before; resume from this range with the smaller size
       }
       const logs = answer.filter((l) => !l.removed);
       onLogs(logs);
       total += logs.length;
       most = Math.max(most, logs.length);
-      next = ranges[i]![1] + 1;
       onProgress({ fromBlock, toBlock, doneBlock: ranges[i]![1], logs: total });
     }
-    if (shrunk) continue;
-    if (most > 0 && most < target / 2) range = Math.min(maxRange, range * 2);
-    else if (most === 0) range = Math.min(maxRange, range * 4);
+    if (!allOk) {
+      nextRanges = next <= toBlock ? plan(next) : [];
+      nextRequest = nextRanges.length ? send(nextRanges) : null;
+    } else if (most > 0 && most < target / 2) {
+      range = Math.min(maxRange, range * 2);
+    } else if (most === 0) {
+      range = Math.min(maxRange, range * 4);
+    }
+    ranges = nextRanges;
+    request = nextRequest;
   }
   return total;
 }

@@ -9,7 +9,7 @@ import { logDecoder } from "./decode.js";
 import { scanLogs, type ScanOptions } from "./logs.js";
 import { RpcClient, type RpcOptions } from "./rpc.js";
 import { readChainState } from "./state.js";
-import { fetchTerms } from "./terms.js";
+import { TermsCollector } from "./terms.js";
 
 /** The parts of deployments/<chainId>.json the audit reads (scripts/lib/deployment.ts writes it). */
 export interface AuditedDeployment {
@@ -60,6 +60,7 @@ export interface Rebuild {
   violations: Violation[];
   /** Payments whose terms were recovered from calldata. */
   termsRecovered: number;
+  /** `terms` is the wait for calldata still being fetched after the scan ended. */
   seconds: { logs: number; terms: number; ledger: number; state: number; total: number };
 }
 
@@ -98,8 +99,8 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
   // 2. every log of the three contracts, decoded
   const decoder = logDecoder({ escrow: contracts.escrow, token: contracts.stablecoin, kyc: contracts.kycRegistry });
   const events: LedgerEvent[] = [];
-  const authorizations = new Set<string>();
-  const paymentIds = new Set<string>();
+  // 3. (overlapping the scan) the terms of every payment, from the calldata that authorized it
+  const terms = new TermsCollector(rpc, contracts.escrow, BigInt(chainId));
   const logs = await scanLogs(
     rpc,
     [contracts.escrow, contracts.stablecoin, contracts.kycRegistry],
@@ -110,10 +111,7 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
         const event = decoder.decode(log);
         if (!event) continue;
         events.push(event);
-        if (event.kind === "escrow.PaymentAuthorized") {
-          authorizations.add(event.txHash);
-          paymentIds.add(event.args.paymentId);
-        }
+        if (event.kind === "escrow.PaymentAuthorized") terms.want(event.args.paymentId, event.txHash);
       }
     },
     (p) => progress({ phase: "logs", done: p.doneBlock - fromBlock + 1, total: head.number - fromBlock + 1, logs: p.logs }),
@@ -121,14 +119,13 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
   );
   const logsDone = performance.now();
 
-  // 3. the terms of every payment, from the calldata that authorized it
-  const terms = await fetchTerms(rpc, contracts.escrow, BigInt(chainId), authorizations, paymentIds, (done, total) =>
-    progress({ phase: "terms", done, total, logs }),
-  );
+  progress({ phase: "terms", done: terms.fetched, total: terms.fetched + 1, logs });
+  const termsFound = await terms.done();
+  progress({ phase: "terms", done: terms.fetched, total: terms.fetched, logs });
   const termsDone = performance.now();
 
   // 4. the ledger (events arrive in chain order per contract; buildLedger sorts them into one order)
-  const ledger = buildLedger(events, terms, { stablecoin: contracts.stablecoin });
+  const ledger = buildLedger(events, termsFound, { stablecoin: contracts.stablecoin });
   const ledgerDone = performance.now();
 
   // 5. state at the same head, and the invariants
@@ -148,7 +145,7 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
     ledger,
     state,
     violations,
-    termsRecovered: terms.size,
+    termsRecovered: termsFound.size,
     seconds: { logs: s(logsDone - started), terms: s(termsDone - logsDone), ledger: s(ledgerDone - termsDone), state: s(end - ledgerDone), total: s(end - started) },
   };
 }

@@ -86,32 +86,65 @@ export function termsInCalldata(data: string, domainSeparator: string, escrowInt
 }
 
 /**
- * Fetches the transactions in `txHashes` (batched) and returns, for each payment id in `wanted`, the terms whose
- * hash equals it.
+ * Collects the terms of payments while the log scan runs: each chunk of authorizing transactions is fetched (batched
+ * eth_getTransactionByHash) as soon as its logs arrive, one batch at a time, overlapping the rest of the scan.
  */
-export async function fetchTerms(
-  rpc: RpcClient,
-  escrow: string,
-  chainId: bigint,
-  txHashes: Iterable<string>,
-  wanted: ReadonlySet<string>,
-  onProgress: (done: number, total: number) => void = () => undefined,
-  batchSize = 100,
-): Promise<Map<string, PaymentTermsRecord>> {
-  const domain = escrowDomainSeparator(chainId, escrow);
-  const hashes = [...new Set(txHashes)];
-  const found = new Map<string, PaymentTermsRecord>();
-  for (let i = 0; i < hashes.length; i += batchSize) {
-    const chunk = hashes.slice(i, i + batchSize);
-    const txs = await rpc.batch<{ to: string | null; input: string } | null>(chunk.map((h) => ({ method: "eth_getTransactionByHash", params: [h] })));
-    for (const tx of txs) {
-      if (tx instanceof RpcError) throw tx;
-      if (!tx || tx.to?.toLowerCase() !== escrow.toLowerCase()) continue;
-      for (const { id, terms } of termsInCalldata(tx.input, domain)) {
-        if (wanted.has(id)) found.set(id, terms);
-      }
-    }
-    onProgress(Math.min(i + batchSize, hashes.length), hashes.length);
+export class TermsCollector {
+  readonly found = new Map<string, PaymentTermsRecord>();
+  readonly #seen = new Set<string>();
+  readonly #wanted = new Set<string>();
+  readonly #domain: string;
+  #pending: string[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #failure: unknown;
+  fetched = 0;
+
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly escrow: string,
+    chainId: bigint,
+    private readonly batchSize = 100,
+  ) {
+    this.#domain = escrowDomainSeparator(chainId, escrow);
   }
-  return found;
+
+  /** A payment id emitted by the transaction `txHash`. */
+  want(paymentId: string, txHash: string): void {
+    this.#wanted.add(paymentId);
+    if (this.#seen.has(txHash)) return;
+    this.#seen.add(txHash);
+    this.#pending.push(txHash);
+    if (this.#pending.length >= this.batchSize) this.#flush();
+  }
+
+  #flush(): void {
+    const chunk = this.#pending;
+    this.#pending = [];
+    if (chunk.length === 0) return;
+    this.#chain = this.#chain.then(async () => {
+      if (this.#failure) return;
+      try {
+        const txs = await this.rpc.batch<{ to: string | null; input: string } | null>(chunk.map((h) => ({ method: "eth_getTransactionByHash", params: [h] })));
+        for (const tx of txs) {
+          if (tx instanceof RpcError) throw tx;
+          if (!tx || tx.to?.toLowerCase() !== this.escrow.toLowerCase()) continue;
+          for (const { id, terms } of termsInCalldata(tx.input, this.#domain)) {
+            if (this.#wanted.has(id)) this.found.set(id, terms);
+          }
+        }
+        this.fetched += chunk.length;
+      } catch (error) {
+        this.#failure = error;
+      }
+    });
+  }
+
+  /** Waits for every fetch; returns payment id -> terms (ids not wanted are dropped). @throws the first fetch error */
+  async done(): Promise<Map<string, PaymentTermsRecord>> {
+    this.#flush();
+    await this.#chain;
+    if (this.#failure) throw this.#failure;
+    for (const id of this.found.keys()) if (!this.#wanted.has(id)) this.found.delete(id);
+    return this.found;
+  }
 }

@@ -3,7 +3,7 @@
 // lifecycle the ledger must rebuild appears: captures (full, partial, twice), releases, voids, reclaims after
 // expiry, refunds from held funds and from the merchant's balance, disputes resolved both ways, payouts, mints
 // and a burn, KYC records, a large-transaction report. Used by the audit's integration test and its benchmark.
-import { encodeBytes32String, id, Interface, MaxUint256, Wallet, type HDNodeWallet } from "ethers";
+import { encodeBytes32String, id, Interface, keccak256, MaxUint256, Wallet, type HDNodeWallet } from "ethers";
 
 import { escrowDomainSeparator, paymentIdOf } from "../../../audit/chain/terms.js";
 import type { PaymentTermsRecord } from "../../../audit/ledger/events.js";
@@ -17,10 +17,21 @@ const kycIface = KycRegistry__factory.createInterface() as unknown as Interface;
 
 type Answer = { id: number; result?: any; error?: { message: string; data?: unknown } };
 let rpcId = 1;
-export async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[]): Promise<Answer[]> {
+/** One JSON-RPC batch; a request the connection dropped (EPIPE, reset) is sent again, up to 3 times. */
+export async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[], onRetry: () => void = () => undefined): Promise<Answer[]> {
   const body = calls.map((c) => ({ jsonrpc: "2.0", id: rpcId++, ...c }));
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const answers = (await response.json()) as Answer[];
+  let answers: Answer[] = [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      answers = (await response.json()) as Answer[];
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      onRetry();
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
   const byId = new Map(answers.map((a) => [a.id, a]));
   return body.map((b) => byId.get(b.id) ?? { id: b.id, error: { message: "no answer" } });
 }
@@ -55,12 +66,15 @@ class TxStream {
   async flush(batch = 100): Promise<number> {
     const raws = await Promise.all(this.#queue);
     this.#queue = [];
-    const hashes: string[] = [];
+    const hashes = raws.map((raw) => keccak256(raw));
     for (let i = 0; i < raws.length; i += batch) {
-      const answers = await rpcBatch(this.url, raws.slice(i, i + batch).map((raw) => ({ method: "eth_sendRawTransaction", params: [raw] })));
+      let retried = false;
+      const answers = await rpcBatch(this.url, raws.slice(i, i + batch).map((raw) => ({ method: "eth_sendRawTransaction", params: [raw] })), () => (retried = true));
       for (const a of answers) {
-        if (a.error) throw new Error(`a seeded transaction from ${this.wallet.address} failed: ${a.error.message}`);
-        hashes.push(a.result);
+        // After a resend, a transaction the node had already taken is refused as known: its receipt is checked below.
+        if (a.error && !(retried && /nonce too low|already known|known transaction/i.test(a.error.message))) {
+          throw new Error(`a seeded transaction from ${this.wallet.address} failed: ${a.error.message}`);
+        }
       }
     }
     for (let i = 0; i < hashes.length; i += 200) {
