@@ -11,6 +11,13 @@ const SOLC_VERSION: string = require("solc/package.json").version;
 const SOLC_PATH = require.resolve("solc/soljson.js");
 const EVM_VERSION = "osaka";
 
+/** The production compiler settings: optimizer at `runs`, optionally through the IR pipeline. */
+const optimized = (runs: number, viaIR = false) => ({
+  version: SOLC_VERSION,
+  path: SOLC_PATH,
+  settings: { evmVersion: EVM_VERSION, optimizer: { enabled: true, runs }, viaIR },
+});
+
 const FUZZ_SEED = "0x5e771e";
 // DEEP=1 selects the deep Solidity test profile (an explicit --test-profile still wins).
 if (process.env.DEEP === "1") process.env.HARDHAT_TEST_PROFILE ??= "deep";
@@ -25,16 +32,16 @@ export default defineConfig({
         path: SOLC_PATH,
         settings: { evmVersion: EVM_VERSION },
       },
-      // Used for gas figures and deployment. runs 200 keeps the escrow under the 24 KiB limit. viaIR is off: on
-      // these 2-core machines it made a cold production build take ~100 s instead of ~35 s (every `npm start` on a
-      // fresh clone pays it).
+      // Used for gas figures and deployment: optimizer at 200 runs, viaIR off (on these 2-core machines viaIR
+      // everywhere made a cold production build take ~100 s instead of ~35 s, and every `npm start` on a fresh clone
+      // pays it). Two files need more to fit the 24 KiB limit: the escrow (24,738 bytes at 200 runs once
+      // `collectBalance` was added) gets 50 runs (24,364 bytes); the receivable registry (25,615 bytes at 200 runs,
+      // still 25,135 at 1 run) is compiled via IR, alone, at 200 runs (22,701 bytes).
       production: {
-        version: SOLC_VERSION,
-        path: SOLC_PATH,
-        settings: {
-          evmVersion: EVM_VERSION,
-          optimizer: { enabled: true, runs: 200 },
-          viaIR: false,
+        compilers: [optimized(200)],
+        overrides: {
+          "contracts/payments/PaymentEscrow.sol": optimized(50),
+          "contracts/finance/ReceivableRegistry.sol": optimized(200, true),
         },
       },
     },

@@ -153,6 +153,9 @@ interface IPaymentEscrow {
     event PayoutSent(address indexed token, address indexed account, address to, uint256 amount);
     /// @notice A payout could not be made; the balance stays claimable.
     event PayoutFailed(address indexed token, address indexed account, address to, uint256 amount);
+    /// @notice The collector (the receivable registry) took `amount` of `merchant`'s balance, on the merchant's
+    /// instruction, to repay the merchant's debts.
+    event BalanceCollected(address indexed token, address indexed merchant, address indexed collector, uint256 amount);
     event BatchItemFailed(uint256 indexed index, bytes32 indexed paymentId, bytes reason);
     event MerchantConfigured(
         address indexed merchant,
@@ -268,6 +271,11 @@ interface IPaymentEscrow {
     /// @notice Pays out many accounts in one transaction. Operator. A payout that fails (frozen account,
     /// blocklisted address, reverting token) emits {PayoutFailed} and stays claimable; the others go on.
     function payoutMany(address token, address[] calldata accounts) external;
+
+    /// @notice Moves `amount` of `merchant`'s balance in `token` to the caller. Collector role only: the receivable
+    /// registry, which calls it only when the merchant (as a debtor) sends or signs a repayment from its escrow
+    /// balance. The merchant must not be frozen.
+    function collectBalance(address token, address merchant, uint256 amount) external;
 
     // ---------------------------------------------------------------- administration
 

@@ -344,6 +344,24 @@ contract PaymentEscrow is IPaymentEscrow, EIP712, Pausable, ReentrancyGuardTrans
         }
     }
 
+    /// @inheritdoc IPaymentEscrow
+    function collectBalance(address token, address merchant, uint256 amount) external nonReentrant {
+        _checkRole(Roles.COLLECTOR);
+        // 1. a positive amount within the merchant's balance; the merchant is not frozen
+        if (amount == 0) revert EscrowZeroAmount();
+        _kyc.requireNotFrozen(merchant);
+        uint256 balance = _balances[token][merchant];
+        if (balance < amount) revert EscrowInsufficientMerchantBalance(merchant, balance, amount);
+        // 2. debit it
+        unchecked {
+            // amount <= balance (checked above)
+            _balances[token][merchant] = balance - amount;
+        }
+        emit BalanceCollected(token, merchant, msg.sender, amount);
+        // 3. hand it to the collector
+        IERC20(token).safeTransfer(msg.sender, amount);
+    }
+
     // ================================================================ administration
 
     /// @inheritdoc IPaymentEscrow

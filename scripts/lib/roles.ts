@@ -8,6 +8,7 @@ export const ROLE_IDS = {
   ARBITER: id("ARBITER_ROLE"),
   PAUSER: id("PAUSER_ROLE"),
   ISSUER: id("ISSUER_ROLE"),
+  COLLECTOR: id("COLLECTOR_ROLE"),
 } as const;
 
 export type RoleName = "admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury";

@@ -24,6 +24,7 @@ const ROLE_LABEL: Record<string, string> = {
   [ROLES.OPERATOR]: "OPERATOR_ROLE",
   [ROLES.ARBITER]: "ARBITER_ROLE",
   [ROLES.PAUSER]: "PAUSER_ROLE",
+  [ROLES.COLLECTOR]: "COLLECTOR_ROLE",
 };
 
 /** The exact revert a caller outside the row's `allowed` set gets. */
@@ -312,6 +313,17 @@ const MATRIX: Row[] = [
     setup: async (sys) => {
       await merchantCredited(sys);
       return (s) => sys.escrow.connect(s).payoutMany(sys.tokenAddress, [sys.merchant.address]);
+    },
+  },
+  {
+    // Held only by the receivable registry, never by a key of the matrix (see test/contracts/payments/collect-balance.test.ts).
+    fn: "collectBalance",
+    allowed: "no one",
+    otherwise: needsRole(ROLES.COLLECTOR),
+    event: "BalanceCollected", // unused
+    setup: async (sys) => {
+      await merchantCredited(sys);
+      return (s) => sys.escrow.connect(s).collectBalance(sys.tokenAddress, sys.merchant.address, 1n);
     },
   },
   // administration
