@@ -34,6 +34,8 @@ export interface AuditReport {
   issuance: Row[];
   kyc_changes: Row[];
   large_transactions: Row[];
+  /** Null when the deployment has no receivable registry. */
+  receivables: { receivables: Row[]; repayments: Row[]; claims: Row[] } | null;
   invariants: { checked: readonly string[]; violations: Violation[] };
   reconciliation: (Reconciliation & { relayer_url: string; merchants: string[] | null }) | null;
   seconds: Rebuild["seconds"];
@@ -93,6 +95,7 @@ export function buildReport(rebuild: Rebuild, reconciliation: AuditReport["recon
       credited_fees: b.creditedFees.toString(),
       credited_partner_fees: b.creditedPartnerFees.toString(),
       debited_refunds: b.debitedRefunds.toString(),
+      collected: b.collected.toString(),
       paid_out: b.paidOut.toString(),
       payouts: b.payouts,
       failed_payouts: b.failedPayouts,
@@ -157,6 +160,24 @@ export function buildReport(rebuild: Rebuild, reconciliation: AuditReport["recon
       return { ...at(k), kind, ...Object.fromEntries(Object.entries(rest).map(([key, v]) => [snake(key), typeof v === "boolean" ? v : String(v)])) };
     }),
     large_transactions: ledger.largeTransactions.map((r) => ({ ...at(r), payment_id: r.paymentId, buyer: r.buyer, merchant: r.merchant, token: r.token, amount: r.amount.toString() })),
+    receivables: ledger.receivables
+      ? {
+          receivables: [...ledger.receivables.receivables.values()].map((r) => ({
+            id: r.id, root: r.root, parent: r.parent ?? "", parts: r.parts.join("|"), issuer: r.issuer, debtor: r.debtor, token: r.token,
+            face_value: r.faceValue.toString(), due_at: new Date(r.dueAt * 1000).toISOString(), document_hash: r.documentHash, invoice_ref: r.invoiceRef ?? "",
+            status: r.status, holder: r.holder ?? "", financed: r.financed, financier: r.financing?.financier ?? "", financed_price: r.financing?.price.toString() ?? "",
+            financed_fee: r.financing?.fee.toString() ?? "", financed_rate_bps: r.financing?.annualRateBps ?? "", principal_paid: r.principalPaid.toString(),
+            late_fee_paid: r.lateFeePaid.toString(), late_fee_accrued: r.lateFeeAccrued.toString(), issued_block: r.issued.blockNumber, issued_tx: r.issued.txHash,
+          })),
+          repayments: ledger.receivables.repayments.flatMap((p) =>
+            p.allocations.map((a) => ({
+              ...at(p), root_id: p.rootId, target_id: p.targetId, debtor: p.debtor, source: p.source === 1 ? "escrow_balance" : "wallet", amount: p.amount.toString(),
+              receivable_id: a.id, holder: a.holder, late_fee: a.lateFee.toString(), principal: a.principal.toString(), credited: a.credited,
+            })),
+          ),
+          claims: [...ledger.receivables.claims].flatMap(([token, m]) => [...m].map(([account, amount]) => ({ token, account, open_claim: amount.toString() }))),
+        }
+      : null,
     invariants: { checked: INVARIANTS, violations: rebuild.violations },
     reconciliation,
     seconds: rebuild.seconds,
@@ -202,6 +223,9 @@ export function csvTables(report: AuditReport): Record<string, string> {
     large_transactions: toCsv(report.large_transactions, ["block_number", "log_index", "tx_hash", "payment_id", "buyer", "merchant", "token", "amount"]),
     violations: toCsv(report.invariants.violations as unknown as Record<string, unknown>[], ["invariant", "subject", "message", "expected", "actual", "blockNumber", "txHash"]),
     differences: toCsv(differenceRows(report.reconciliation?.differences ?? []), DIFFERENCE_COLUMNS),
+    ...(report.receivables
+      ? { receivables: toCsv(report.receivables.receivables), receivable_repayments: toCsv(report.receivables.repayments), receivable_claims: toCsv(report.receivables.claims, ["token", "account", "open_claim"]) }
+      : {}),
   };
 }
 

@@ -20,6 +20,8 @@ export interface AuditedDeployment {
     SettlementToken: { address: string };
     KycRegistry: { address: string };
     PaymentEscrow: { address: string };
+    /** Optional: deployments without the receivables module have none. */
+    ReceivableRegistry?: { address: string };
   };
 }
 
@@ -52,7 +54,7 @@ export interface Rebuild {
   chainId: number;
   fromBlock: number;
   head: { number: number; hash: string; timestamp: number };
-  contracts: { escrow: string; stablecoin: string; kycRegistry: string };
+  contracts: { escrow: string; stablecoin: string; kycRegistry: string; receivableRegistry: string | null };
   /** Logs fetched (all of them, also those the ledger does not use). */
   logs: number;
   ledger: Ledger;
@@ -79,6 +81,7 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
     escrow: deployment.contracts.PaymentEscrow.address,
     stablecoin: deployment.contracts.SettlementToken.address,
     kycRegistry: deployment.contracts.KycRegistry.address,
+    receivableRegistry: deployment.contracts.ReceivableRegistry?.address ?? null,
   };
 
   // 1. the node serves the deployment's chain
@@ -97,13 +100,13 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
   const fromBlock = deployment.deploymentBlock;
 
   // 2. every log of the three contracts, decoded
-  const decoder = logDecoder({ escrow: contracts.escrow, token: contracts.stablecoin, kyc: contracts.kycRegistry });
+  const decoder = logDecoder({ escrow: contracts.escrow, token: contracts.stablecoin, kyc: contracts.kycRegistry, ...(contracts.receivableRegistry ? { receivables: contracts.receivableRegistry } : {}) });
   const events: LedgerEvent[] = [];
   // 3. (overlapping the scan) the terms of every payment, from the calldata that authorized it
   const terms = new TermsCollector(rpc, contracts.escrow, BigInt(chainId));
   const logs = await scanLogs(
     rpc,
-    [contracts.escrow, contracts.stablecoin, contracts.kycRegistry],
+    [contracts.escrow, contracts.stablecoin, contracts.kycRegistry, ...(contracts.receivableRegistry ? [contracts.receivableRegistry] : [])],
     fromBlock,
     head.number,
     (raw) => {
@@ -125,7 +128,7 @@ export async function rebuildFromChain(options: RebuildOptions): Promise<Rebuild
   const termsDone = performance.now();
 
   // 4. the ledger (events arrive in chain order per contract; buildLedger sorts them into one order)
-  const ledger = buildLedger(events, termsFound, { stablecoin: contracts.stablecoin });
+  const ledger = buildLedger(events, termsFound, { stablecoin: contracts.stablecoin, ...(contracts.receivableRegistry ? { receivables: contracts.receivableRegistry } : {}) });
   const ledgerDone = performance.now();
 
   // 5. state at the same head, and the invariants

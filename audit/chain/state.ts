@@ -38,6 +38,7 @@ export async function readChainState(
     });
   }
   const [totalSupply, totalMinted, totalBurned] = values as [bigint, bigint, bigint];
+  const receivables = ledger.receivables ? await readRegistryState(rpc, ledger, blockTag) : undefined;
   const escrowTokenBalances = new Map(tokens.map((t, i) => [t, values[3 + i]!]));
   const escrowAccountBalances = new Map<string, Map<string, bigint>>();
   accounts.forEach(([t, a], i) => {
@@ -45,5 +46,31 @@ export async function readChainState(
     if (!m) escrowAccountBalances.set(t, (m = new Map()));
     m.set(a, values[3 + tokens.length + i]!);
   });
-  return { escrow, escrowTokenBalances, escrowAccountBalances, stablecoin: { totalSupply, totalMinted, totalBurned } };
+  return { escrow, escrowTokenBalances, escrowAccountBalances, stablecoin: { totalSupply, totalMinted, totalBurned }, ...(receivables ? { receivables } : {}) };
+}
+
+/** The registry's token balances and claimable amounts, for every token and claimant the register knows. */
+async function readRegistryState(rpc: RpcClient, ledger: Ledger, blockTag: string): Promise<NonNullable<ChainState["receivables"]>> {
+  const register = ledger.receivables!;
+  const registry = register.address;
+  const tokens = [...new Set([...[...register.receivables.values()].map((r) => r.token), ...register.claims.keys()])];
+  const claimants = [...register.claims].flatMap(([t, m]) => [...m.keys()].map((a) => [t, a] as const));
+  const calls = [
+    ...tokens.map((t) => ({ method: "eth_call", params: [{ to: t, data: INTERFACES.token.encodeFunctionData(ERC20_BALANCE_OF, [registry]) }, blockTag] })),
+    ...claimants.map(([t, a]) => ({ method: "eth_call", params: [{ to: registry, data: INTERFACES.receivables.encodeFunctionData("claimable", [t, a]) }, blockTag] })),
+  ];
+  const answers = await rpc.batch<string>(calls);
+  const value = (i: number) => {
+    const a = answers[i]!;
+    if (a instanceof RpcError) throw a;
+    return BigInt(a);
+  };
+  const tokenBalances = new Map(tokens.map((t, i) => [t, value(i)]));
+  const claimable = new Map<string, Map<string, bigint>>();
+  claimants.forEach(([t, a], i) => {
+    let m = claimable.get(t);
+    if (!m) claimable.set(t, (m = new Map()));
+    m.set(a, value(tokens.length + i));
+  });
+  return { registry, tokenBalances, claimable };
 }

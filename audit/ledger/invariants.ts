@@ -2,6 +2,7 @@
 // head block. Pure: each check returns violations, never throws. docs/audit.md lists every formula.
 import { releaseSplit } from "./fees.js";
 import type { Ledger, LedgerPayment } from "./ledger.js";
+import { checkReceivables } from "./receivable-invariants.js";
 
 export const INVARIANTS = [
   "ledger_event_applies",
@@ -17,6 +18,11 @@ export const INVARIANTS = [
   "escrow_account_balance",
   "stablecoin_supply",
   "stablecoin_holders",
+  "receivable_event_applies",
+  "receivable_parts_sum",
+  "receivable_financed_once",
+  "receivable_repayment",
+  "receivable_registry_solvency",
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -39,6 +45,8 @@ export interface ChainState {
   /** token -> account -> escrow.balanceOf(token, account), for every account the ledger has a balance for. */
   escrowAccountBalances: ReadonlyMap<string, ReadonlyMap<string, bigint>>;
   stablecoin: { totalSupply: bigint; totalMinted: bigint; totalBurned: bigint };
+  /** The receivable registry's token balances and claimable amounts, when it is deployed. */
+  receivables?: { registry: string; tokenBalances: ReadonlyMap<string, bigint>; claimable: ReadonlyMap<string, ReadonlyMap<string, bigint>> };
 }
 
 export function checkInvariants(ledger: Ledger, state: ChainState): Violation[] {
@@ -51,6 +59,7 @@ export function checkInvariants(ledger: Ledger, state: ChainState): Violation[] 
     ...checkLargeTransactions(ledger),
     ...checkSolvency(ledger, state),
     ...checkStablecoin(ledger, state),
+    ...(ledger.receivables ? checkReceivables(ledger.receivables, ledger, state) : []),
   ];
 }
 

@@ -4,6 +4,7 @@
 import type { ChainStatus } from "../reconcile.js";
 import { byChainOrder, type EscrowEventArgs, type EventPosition, type KycEventArgs, type LedgerEvent, type PaymentTermsRecord } from "./events.js";
 import type { FeeTerms } from "./fees.js";
+import { ReceivablesBuilder, type ReceivablesLedger } from "./receivables.js";
 import { ALLOWED_BEFORE, nextStatus } from "./status.js";
 
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
@@ -72,6 +73,8 @@ export interface LedgerBalance {
   creditedPartnerFees: bigint;
   /** Refunds taken from this merchant's balance. */
   debitedRefunds: bigint;
+  /** Taken by the collector (the receivable registry) to repay the merchant's debts. */
+  collected: bigint;
   paidOut: bigint;
   payouts: number;
   failedPayouts: number;
@@ -145,6 +148,10 @@ export interface Ledger {
   treasury: string | null;
   /** The large-transaction threshold of each payment's token when it was authorized (0 = none). */
   thresholdAtAuthorization: Map<string, bigint>;
+  /** The receivables register, when the deployment has a registry. */
+  receivables: ReceivablesLedger | null;
+  /** BalanceCollected events (merchant balances moved to the collector). */
+  collections: Array<EventPosition & { token: string; merchant: string; collector: string; amount: bigint }>;
   anomalies: Anomaly[];
   events: number;
 }
@@ -152,6 +159,8 @@ export interface Ledger {
 export interface LedgerSources {
   /** The settlement token (the stablecoin whose supply is audited). */
   stablecoin: string;
+  /** The receivable registry, if deployed. */
+  receivables?: string;
 }
 
 /** Builds the ledger from events in chain order (they are sorted first) and the terms found in calldata. */
@@ -164,11 +173,13 @@ export function buildLedger(events: Iterable<LedgerEvent>, terms: ReadonlyMap<st
 /** Applies events one at a time, in chain order. */
 export class LedgerBuilder {
   readonly ledger: Ledger;
+  readonly #receivables: ReceivablesBuilder | null;
 
   constructor(
     private readonly terms: ReadonlyMap<string, PaymentTermsRecord>,
     sources: LedgerSources,
   ) {
+    this.#receivables = sources.receivables ? new ReceivablesBuilder(sources.receivables) : null;
     this.ledger = {
       payments: new Map(),
       balances: new Map(),
@@ -189,6 +200,8 @@ export class LedgerBuilder {
       merchants: new Map(),
       treasury: null,
       thresholdAtAuthorization: new Map(),
+      receivables: this.#receivables?.register ?? null,
+      collections: [],
       anomalies: [],
       events: 0,
     };
@@ -225,6 +238,15 @@ export class LedgerBuilder {
         } else {
           b.failedPayouts++;
         }
+        return;
+      }
+      case "escrow.BalanceCollected": {
+        const { token, merchant, collector, amount } = event.args;
+        this.ledger.collections.push({ ...at, token, merchant, collector, amount });
+        const b = this.#balance(token, merchant);
+        b.collected += amount;
+        b.balance -= amount;
+        if (b.balance < 0n) this.#anomaly(at, `${token}/${merchant}`, event.name, `collects ${amount}, more than the balance the ledger knows`);
         return;
       }
       case "escrow.MerchantConfigured":
@@ -264,6 +286,8 @@ export class LedgerBuilder {
       case "kyc.JurisdictionBlockSet":
         this.ledger.kycChanges.push({ ...at, kind: "jurisdiction", ...event.args });
         return;
+      default:
+        if (event.contract === "receivables") this.#receivables?.apply(event);
     }
   }
 
@@ -436,7 +460,7 @@ export class LedgerBuilder {
     if (!byAccount) this.ledger.balances.set(token, (byAccount = new Map()));
     let b = byAccount.get(account);
     if (!b) {
-      b = { token, account, roles: new Set(), creditedNet: 0n, creditedFees: 0n, creditedPartnerFees: 0n, debitedRefunds: 0n, paidOut: 0n, payouts: 0, failedPayouts: 0, balance: 0n };
+      b = { token, account, roles: new Set(), creditedNet: 0n, creditedFees: 0n, creditedPartnerFees: 0n, debitedRefunds: 0n, collected: 0n, paidOut: 0n, payouts: 0, failedPayouts: 0, balance: 0n };
       byAccount.set(account, b);
     }
     if (role) b.roles.add(role);
