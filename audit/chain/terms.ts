@@ -95,7 +95,9 @@ export class TermsCollector {
   readonly #wanted = new Set<string>();
   readonly #domain: string;
   #pending: string[] = [];
-  #chain: Promise<void> = Promise.resolve();
+  readonly #queue: string[][] = [];
+  #inflight = 0;
+  #idle: (() => void) | null = null;
   #failure: unknown;
   fetched = 0;
 
@@ -104,6 +106,8 @@ export class TermsCollector {
     private readonly escrow: string,
     chainId: bigint,
     private readonly batchSize = 100,
+    /** JSON-RPC batches in flight at once. */
+    private readonly concurrency = 3,
   ) {
     this.#domain = escrowDomainSeparator(chainId, escrow);
   }
@@ -118,31 +122,43 @@ export class TermsCollector {
   }
 
   #flush(): void {
-    const chunk = this.#pending;
+    if (this.#pending.length) this.#queue.push(this.#pending);
     this.#pending = [];
-    if (chunk.length === 0) return;
-    this.#chain = this.#chain.then(async () => {
-      if (this.#failure) return;
-      try {
-        const txs = await this.rpc.batch<{ to: string | null; input: string } | null>(chunk.map((h) => ({ method: "eth_getTransactionByHash", params: [h] })));
-        for (const tx of txs) {
-          if (tx instanceof RpcError) throw tx;
-          if (!tx || tx.to?.toLowerCase() !== this.escrow.toLowerCase()) continue;
-          for (const { id, terms } of termsInCalldata(tx.input, this.#domain)) {
-            if (this.#wanted.has(id)) this.found.set(id, terms);
-          }
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#inflight < this.concurrency && this.#queue.length && !this.#failure) {
+      const chunk = this.#queue.shift()!;
+      this.#inflight++;
+      void this.#fetch(chunk).finally(() => {
+        this.#inflight--;
+        this.#pump();
+        if (this.#inflight === 0 && (this.#queue.length === 0 || this.#failure)) this.#idle?.();
+      });
+    }
+  }
+
+  async #fetch(chunk: string[]): Promise<void> {
+    try {
+      const txs = await this.rpc.batch<{ to: string | null; input: string } | null>(chunk.map((h) => ({ method: "eth_getTransactionByHash", params: [h] })));
+      for (const tx of txs) {
+        if (tx instanceof RpcError) throw tx;
+        if (!tx || tx.to?.toLowerCase() !== this.escrow.toLowerCase()) continue;
+        for (const { id, terms } of termsInCalldata(tx.input, this.#domain)) {
+          if (this.#wanted.has(id)) this.found.set(id, terms);
         }
-        this.fetched += chunk.length;
-      } catch (error) {
-        this.#failure = error;
       }
-    });
+      this.fetched += chunk.length;
+    } catch (error) {
+      this.#failure ??= error;
+    }
   }
 
   /** Waits for every fetch; returns payment id -> terms (ids not wanted are dropped). @throws the first fetch error */
   async done(): Promise<Map<string, PaymentTermsRecord>> {
     this.#flush();
-    await this.#chain;
+    if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     if (this.#failure) throw this.#failure;
     for (const id of this.found.keys()) if (!this.#wanted.has(id)) this.found.delete(id);
     return this.found;
