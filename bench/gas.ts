@@ -1,4 +1,4 @@
-// `npm run bench:gas`: gas of every escrow operation, built with the production profile, each measured as the
+// `npm run bench:gas`: gas of every escrow and receivable operation, built with the production profile, each measured as the
 // whole transaction's gasUsed (21,000 base included) on a fresh in-process chain. Writes reports/gas.json.
 //
 // "Returning buyer" figures are the steady state: the buyer has paid before within the same 8-hour bucket of
@@ -19,12 +19,23 @@ import {
   tokenDomain,
   type PaymentTerms,
 } from "../relayer/chain/typed-data.js";
+import {
+  AcceptanceTypes,
+  FinanceAcceptanceTypes,
+  FinanceOfferTypes,
+  InvoiceTermsTypes,
+  registryDomain,
+  RepaymentSource,
+  RepaymentTypes,
+  SplitTypes,
+  type InvoiceTerms,
+} from "../relayer/chain/receivable-typed-data.js";
 import { ROLE_IDS } from "../scripts/lib/roles.js";
 import { namedSigners } from "../scripts/lib/signers.js";
 
 const { ethers, networkHelpers } = await network.getOrCreate();
-const { admin, operator, compliance, arbiter, issuer, treasury, merchant, settlement, partner, holderA, holderB } =
-  await namedSigners(ethers, ["admin", "operator", "compliance", "arbiter", "issuer", "treasury", "merchant", "settlement", "partner", "holderA", "holderB"]);
+const { admin, operator, compliance, arbiter, issuer, treasury, merchant, settlement, partner, holderA, holderB, supplier, tier2, debtor, financier } =
+  await namedSigners(ethers, ["admin", "operator", "compliance", "arbiter", "issuer", "treasury", "merchant", "settlement", "partner", "holderA", "holderB", "supplier", "tier2", "debtor", "financier"]);
 const chainId = (await ethers.provider.getNetwork()).chainId;
 const TOKEN_NAME = "Settlement USD";
 const UNIT = 1_000_000n;
@@ -193,6 +204,72 @@ await networkHelpers.time.increase(3 * 24 * 3600);
 await measure("release_batch_100", escrow.connect(operator).releaseMany(batch));
 gas.release_batch_100_per_payment = Math.round(gas.release_batch_100! / 100);
 delete gas.release_batch_100;
+
+// ---- receivables (supply-chain finance): every action relayed by the operator with the party's EIP-712 signature
+const registry = await ethers.deployContract("ReceivableRegistry", [
+  admin.address, 0n, await kyc.getAddress(), escrowAddress, treasury.address, 50, 1_800, 7n * 24n * 3600n,
+]);
+const registryAddress = await registry.getAddress();
+await registry.grantRole(ROLE_IDS.OPERATOR, operator.address);
+await registry.setTokenAllowed(tokenAddress, true);
+await escrow.grantRole(ROLE_IDS.COLLECTOR, registryAddress);
+await kyc.connect(compliance).setRecords(
+  [supplier.address, tier2.address, debtor.address, financier.address],
+  [KycTier.Enhanced, KycTier.Basic, KycTier.Enhanced, KycTier.Institutional],
+  [countryCode("SG"), countryCode("SG"), countryCode("SG"), countryCode("SG")],
+  [expiry, expiry, expiry, expiry],
+  [ethers.id("d:s"), ethers.id("d:t"), ethers.id("d:d"), ethers.id("d:f")],
+  ethers.encodeBytes32String("bench"),
+);
+for (const who of [debtor, financier]) {
+  await token.connect(issuer).mint(who.address, 100_000_000n * UNIT, ethers.id(`wire:${who.address}`));
+  await token.connect(who).approve(registryAddress, ethers.MaxUint256);
+}
+const rDomain = registryDomain(chainId, registryAddress);
+let rNonce = 0;
+const auth = async (signer: typeof supplier, types: Record<string, { name: string; type: string }[]>, message: Record<string, unknown>) => {
+  const nonce = ethers.id(`bench-nonce-${rNonce++}`);
+  const deadline = (await now()) + 3_600n;
+  return { nonce, deadline, signature: await signer.signTypedData(rDomain, types, { ...message, nonce, deadline }) };
+};
+const rop = registry.connect(operator);
+async function invoice(faceValue: bigint): Promise<{ terms: InvoiceTerms; id: bigint }> {
+  const t = await now();
+  const terms: InvoiceTerms = {
+    issuer: supplier.address, dueAt: t + 120n * 24n * 3600n, acceptBy: t + 7n * 24n * 3600n, debtor: debtor.address,
+    token: tokenAddress, faceValue, documentHash: ethers.id(`docs-${salt}`), invoiceRef: ethers.id(`inv-${salt++}`),
+  };
+  return { terms, id: await registry.invoiceId(terms) };
+}
+async function issueAndAccept(faceValue: bigint): Promise<bigint> {
+  const { terms, id } = await invoice(faceValue);
+  await rop.issue(terms, await supplier.signTypedData(rDomain, InvoiceTermsTypes, terms));
+  await rop.accept(id, await auth(debtor, AcceptanceTypes, { receivableId: id }));
+  return id;
+}
+// warm-up: the supplier, tier 2 and the financier already hold receivables (steady state)
+await registry.connect(debtor).repay(await issueAndAccept(1n * UNIT), 1n * UNIT, RepaymentSource.Wallet, { nonce: ethers.ZeroHash, deadline: 0n, signature: "0x" });
+const first = await invoice(1_000_000n * UNIT);
+await measure("receivable_issue", rop.issue(first.terms, await supplier.signTypedData(rDomain, InvoiceTermsTypes, first.terms)));
+await measure("receivable_accept", rop.accept(first.id, await auth(debtor, AcceptanceTypes, { receivableId: first.id })));
+const faces = [700_000n * UNIT, 300_000n * UNIT];
+const recipients = [supplier.address, tier2.address];
+await measure("receivable_split_2", rop.split(first.id, faces, recipients, await auth(supplier, SplitTypes, { receivableId: first.id, faceValues: faces, recipients })));
+const part = await registry.partIdOf(first.id, 1);
+const offer = { receivableId: part, financier: financier.address, annualRateBps: 600, maxPrice: ethers.MaxUint256, expiry: (await now()) + 3_600n, nonce: ethers.id("offer-1") };
+await measure("receivable_finance", rop.finance(offer, await financier.signTypedData(rDomain, FinanceOfferTypes, offer), 0n, await auth(tier2, FinanceAcceptanceTypes, { offer, minProceeds: 0n })));
+// repayment of the whole invoice at maturity, per part paid: a 2-part invoice, and a 10-part one
+await networkHelpers.time.increaseTo(first.terms.dueAt);
+const repayAll = async (id: bigint, amount: bigint) => rop.repay(id, amount, RepaymentSource.Wallet, await auth(debtor, RepaymentTypes, { receivableId: id, amount, source: RepaymentSource.Wallet }));
+await measure("receivable_repay_2_parts", repayAll(first.id, 1_000_000n * UNIT));
+gas.receivable_repay = Math.round(gas.receivable_repay_2_parts! / 2);
+const ten = await issueAndAccept(1_000_000n * UNIT);
+await registry.connect(supplier).split(ten, Array(10).fill(100_000n * UNIT), [...Array(5).fill(supplier.address), ...Array(5).fill(tier2.address)], { nonce: ethers.ZeroHash, deadline: 0n, signature: "0x" });
+await measure("receivable_repay_10_parts", repayAll(ten, 1_000_000n * UNIT));
+gas.receivable_repay_per_part_of_10 = Math.round(gas.receivable_repay_10_parts! / 10);
+delete gas.receivable_repay_10_parts;
+const single = await issueAndAccept(1_000n * UNIT);
+await measure("receivable_repay_unsplit", repayAll(single, 1_000n * UNIT));
 
 await mkdir("reports", { recursive: true });
 await writeFile("reports/gas.json", JSON.stringify(gas, null, 2) + "\n");

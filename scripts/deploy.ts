@@ -1,4 +1,4 @@
-// Deploys the payment core through its Ignition module and writes deployments/<chainId>.json.
+// Deploys the payment core and the receivable registry through their Ignition module and writes deployments/<chainId>.json.
 //
 //   npm run deploy -- --network localhost
 //
@@ -34,7 +34,7 @@ if (chainId === LOCAL_CHAIN_ID) {
   await rm(`ignition/deployments/${deploymentId}`, { recursive: true, force: true });
 }
 
-const { token, kyc, escrow } = await ignition.deploy(SettlementNetwork, {
+const { token, kyc, escrow, receivables } = await ignition.deploy(SettlementNetwork, {
   parameters: { SettlementNetwork: { ...roles } },
   defaultSender: roles.admin,
   deploymentId,
@@ -59,6 +59,7 @@ const contracts = {
   SettlementToken: await record(token),
   KycRegistry: await record(kyc),
   PaymentEscrow: await record(escrow),
+  ReceivableRegistry: await record(receivables),
 };
 const genesis = await ethers.provider.getBlock(0);
 const file = await writeDeployment(
@@ -80,7 +81,7 @@ if (deploymentId) {
   // The journal of an ephemeral local chain is useless once deployed: do not leave one per node behind.
   await rm(`ignition/deployments/${deploymentId}`, { recursive: true, force: true });
 }
-for (const [name, c] of Object.entries(contracts)) console.log(`  ${name.padEnd(16)} ${c.address}  (block ${c.blockNumber})`);
+for (const [name, c] of Object.entries(contracts)) console.log(`  ${name.padEnd(18)} ${c.address}  (block ${c.blockNumber})`);
 
 async function resolveRoles(): Promise<RoleAccounts> {
   if (process.env.DEPLOY_ROLES) {

@@ -24,6 +24,7 @@ export interface DeploymentRecord {
     SettlementToken: ContractRecord;
     KycRegistry: ContractRecord;
     PaymentEscrow: ContractRecord;
+    ReceivableRegistry: ContractRecord;
   };
   roles: RoleAccounts;
 }

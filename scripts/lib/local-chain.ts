@@ -91,10 +91,21 @@ export interface DemoCredentials {
   rpcUrl: string;
   chainId: number;
   deploymentFile: string;
-  contracts: { SettlementToken: string; KycRegistry: string; PaymentEscrow: string };
+  contracts: { SettlementToken: string; KycRegistry: string; PaymentEscrow: string; ReceivableRegistry: string };
   roles: Record<"admin" | "operator" | "compliance" | "arbiter" | "pauser" | "issuer" | "treasury", string>;
   merchant: { address: string; settlementAddress: string; partner: string; feeBps: number; partnerShareBps: number };
   buyer: { address: string; privateKey: string; balance: string };
+  /** Supply-chain finance parties (dev keys of the local chain only). */
+  receivables: Record<"supplier" | "tier2Supplier" | "coreEnterprise" | "financier", DemoParty>;
+}
+
+export interface DemoParty {
+  address: string;
+  privateKey: string;
+  kycTier: "Basic" | "Enhanced" | "Institutional";
+  /** Tokens minted to the party (debtor and financier only), which has approved the receivable registry. */
+  balance?: string;
+  note?: string;
 }
 
 export interface DeployAndSeedOptions {

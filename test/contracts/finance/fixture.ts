@@ -38,9 +38,11 @@ export interface Finance extends System {
 
 export async function deployFinance(ethers: Finance["ethers"]): Promise<Finance> {
   const sys = await deploySystem(ethers);
-  const signers = await ethers.getSigners();
-  const [supplier, tier2, debtor, financier, financier2, outsider] = signers.slice(13, 19) as HardhatEthersSigner[];
-  if (!outsider) throw new Error("the test network needs 19 accounts");
+  // Accounts 13-18: deploySystem names 0-12.
+  const extra = (await ethers.getSigners()).slice(13, 19);
+  if (extra.length < 6) throw new Error("the test network needs 19 accounts");
+  type S = HardhatEthersSigner;
+  const [supplier, tier2, debtor, financier, financier2, outsider] = extra as [S, S, S, S, S, S];
   const registry = await ethers.deployContract("ReceivableRegistry", [
     sys.admin.address,
     ADMIN_DELAY,
