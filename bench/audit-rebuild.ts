@@ -43,7 +43,7 @@ try {
     const r = await loadEscrow(chain.rpcUrl, credentials.contracts, {
       payments: PAYMENTS_PER_ROUND,
       label: `bench-audit-${r0}`,
-      wallets: { admin: devWallet(0), issuer: devWallet(5), operator: devWallet(11), arbiter: devWallet(12), compliance: devWallet(13) },
+      wallets: { admin: devWallet(0), issuer: devWallet(5), operator: devWallet(15), arbiter: devWallet(16), compliance: devWallet(17) },
     });
     payments += r.payments;
     const estimate = logs + perRound;

@@ -89,7 +89,7 @@ before(async () => {
   load = await loadEscrow(system.chain.rpcUrl, system.credentials.contracts, {
     payments: PAYMENTS,
     // Keys the relayer does not use, so its nonces are untouched: operator, arbiter and compliance roles are granted to them.
-    wallets: { admin: devWallet(0), issuer: devWallet(5), operator: devWallet(11), arbiter: devWallet(12), compliance: devWallet(13) },
+    wallets: { admin: devWallet(0), issuer: devWallet(5), operator: devWallet(15), arbiter: devWallet(16), compliance: devWallet(17) },
   });
 });
 
