@@ -13,7 +13,8 @@ import { queueDueReleases, runSettlement } from "./application/scheduled.js";
 import { chainActivityHandler } from "./application/chain-activity.js";
 import { Confirmer } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
-import { EscrowReader, readTokenInfo, RegistryReader } from "./chain/reader.js";
+import { EscrowReader, readBlockTimes, readTokenInfo, RegistryReader } from "./chain/reader.js";
+import { LedgerProjector } from "./application/ledger-projector.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
 import { arbiterLane, escrowLane, kycLane } from "./chain/lanes.js";
@@ -117,6 +118,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     config.CONFIRMATIONS,
     chainActivityHandler(db, reader, payments, now),
   );
+  const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
   // ---- metrics
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -214,6 +216,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
           await lane.confirmer.tick();
         }
         await indexer.tick();
+        worked += await projector.tick();
         head = await provider.getBlockNumber();
       } catch (error) {
         logger.warn({ err: (error as Error).message }, "worker round failed; retrying");
@@ -234,6 +237,10 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     payoutsService,
     ...(kyc ? { kyc } : {}),
     arbiterEnabled: arbiterSigner !== undefined,
+    audit: {
+      escrowTokenBalance: (tokenAddress) => SettlementToken__factory.connect(tokenAddress, provider).balanceOf(escrow),
+      tokens: [token.address],
+    },
     head: () => Math.max(head, confirmer.head),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,

@@ -4,6 +4,7 @@
 import type { JsonRpcProvider, Log } from "ethers";
 
 import type { Database, Sql } from "../persistence/database.js";
+import { ledger } from "../persistence/ledger.js";
 import { escrowInterface } from "./escrow-calls.js";
 
 export interface IndexedLog {
@@ -99,6 +100,7 @@ export class Indexer {
       }
     }
     await this.db.transaction((sql) => {
+      ledger.rewind(sql, keep); // the auditor's ledger forgets what it projected from the dropped logs
       sql.run("DELETE FROM chain_logs WHERE block_number > ?", keep);
       sql.run("DELETE FROM indexed_blocks WHERE number > ?", keep);
     });

@@ -69,3 +69,17 @@ export async function readTokenInfo(provider: JsonRpcProvider, token: string): P
   const [name, decimals] = await Promise.all([contract.name(), contract.decimals()]);
   return { address: await (contract as unknown as Contract).getAddress(), name, decimals: Number(decimals) };
 }
+
+/** The timestamps of blocks (Unix seconds), fetched concurrently (ethers batches them into JSON-RPC batches). */
+export async function readBlockTimes(provider: JsonRpcProvider, blockNumbers: number[]): Promise<Map<number, number>> {
+  const times = new Map<number, number>();
+  for (let i = 0; i < blockNumbers.length; i += 100) {
+    const chunk = blockNumbers.slice(i, i + 100);
+    const blocks = await Promise.all(chunk.map((n) => provider.getBlock(n)));
+    blocks.forEach((block, j) => {
+      if (!block) throw new Error(`block ${chunk[j]} not found`);
+      times.set(chunk[j]!, block.timestamp);
+    });
+  }
+  return times;
+}

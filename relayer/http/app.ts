@@ -18,8 +18,10 @@ import { eventRoutes } from "./routes/events.js";
 import { kycRoutes, type KycRouteDeps } from "./routes/kyc.js";
 import { healthRoutes, type HealthChecks } from "./routes/health.js";
 import { webhookRoutes, type WebhookRouteDeps } from "./routes/webhook-endpoints.js";
+import { auditRoutes, type AuditRouteDeps } from "./routes/audit.js";
+import { consoleRoutes } from "./console.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps, AuditRouteDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -36,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   const registry = new RouteRegistry();
   const publicRoutes = Router();
   healthRoutes(publicRoutes, registry, deps.health);
+  consoleRoutes(publicRoutes);
 
   const api = Router();
   api.use(
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   balancePayoutRoutes(api, registry, deps);
   kycRoutes(api, registry, deps);
   webhookRoutes(api, registry, deps);
+  auditRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {
     title: "Settlement network relayer API",

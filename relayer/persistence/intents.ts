@@ -1,7 +1,7 @@
 // Payment intents and their events. Amounts are decimal strings in the database, bigints in the domain.
 import { termsFromJson } from "../chain/operation-codec.js";
 import type { PaymentStatus } from "../chain/typed-data.js";
-import type { CaptureMethod, OperationKind, PaymentIntent } from "../domain/payment-intent.js";
+import type { CaptureMethod, IntentStatus, OperationKind, PaymentIntent } from "../domain/payment-intent.js";
 import type { Sql } from "./database.js";
 
 interface IntentRecord {
@@ -62,6 +62,33 @@ export interface IntentFilter {
   buyer?: string;
   orderRef?: string;
 }
+
+/** The filter of the auditor's payment list: every intent, ordered by the escrow's payment id. */
+export interface PaymentIdFilter {
+  limit: number;
+  /** The last payment id of the previous page. */
+  startingAfter?: string;
+  merchantId?: string;
+  buyer?: string;
+  token?: string;
+  /** An API status (domain/payment-intent.ts intentStatus), translated to the stored columns. */
+  status?: IntentStatus;
+}
+
+const IN_FLIGHT = "EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))";
+
+/** intentStatus() as SQL over the stored columns (the status column holds the chain status number). */
+const STATUS_SQL: Record<IntentStatus, string> = {
+  processing: IN_FLIGHT,
+  requires_authorization: `i.status = '0' AND i.failure_code IS NULL AND NOT ${IN_FLIGHT}`,
+  failed: `i.status = '0' AND i.failure_code IS NOT NULL AND NOT ${IN_FLIGHT}`,
+  requires_capture: `(i.status = '1' OR (i.status = '2' AND i.amount_held = '0')) AND NOT ${IN_FLIGHT}`,
+  captured: `i.status = '2' AND i.amount_held != '0' AND NOT ${IN_FLIGHT}`,
+  disputed: `i.status = '3' AND NOT ${IN_FLIGHT}`,
+  released: `i.status = '4' AND NOT ${IN_FLIGHT}`,
+  canceled: `i.status = '5' AND NOT ${IN_FLIGHT}`,
+  refunded: `i.status = '6' AND NOT ${IN_FLIGHT}`,
+};
 
 export const intents = {
   insert(sql: Sql, intent: PaymentIntent): void {
@@ -151,6 +178,75 @@ export const intents = {
       filter.limit + 1,
     );
     return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
+  },
+
+  /** Every merchant's intents ordered by payment id, keyset-paginated (the auditor's list). */
+  listByPaymentId(sql: Sql, filter: PaymentIdFilter): { data: PaymentIntent[]; hasMore: boolean } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.startingAfter) {
+      where.push("i.payment_id > ?");
+      params.push(filter.startingAfter);
+    }
+    for (const [column, value] of [["i.merchant_id", filter.merchantId], ["i.buyer", filter.buyer], ["i.token", filter.token]] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (filter.status) where.push(STATUS_SQL[filter.status]);
+    const rows = sql.all<IntentRecord>(
+      `${SELECT} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY i.payment_id LIMIT ?`,
+      ...params,
+      filter.limit + 1,
+    );
+    return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
+  },
+
+  /** Intents matching one search term, each through its own index: id, payment id, order reference, buyer, merchant. */
+  search(sql: Sql, term: { id?: string; paymentIds?: string[]; orderRef?: string; buyer?: string; merchantId?: string }, limit: number): PaymentIntent[] {
+    const clauses: string[] = [];
+    const params: string[] = [];
+    if (term.id) {
+      clauses.push(`${SELECT} WHERE i.id = ?`);
+      params.push(term.id);
+    }
+    for (const paymentId of term.paymentIds ?? []) {
+      clauses.push(`${SELECT} WHERE i.payment_id = ?`);
+      params.push(paymentId.toLowerCase());
+    }
+    if (term.orderRef) {
+      clauses.push(`${SELECT} WHERE i.order_ref = ?`);
+      params.push(term.orderRef);
+    }
+    if (term.buyer) {
+      clauses.push(`${SELECT} WHERE i.buyer = ?`);
+      params.push(term.buyer);
+    }
+    if (term.merchantId) {
+      clauses.push(`${SELECT} WHERE i.merchant_id = ?`);
+      params.push(term.merchantId);
+    }
+    const found = new Map<string, PaymentIntent>();
+    // Each clause separately, LIMIT each: every one is an index lookup, none scans the table.
+    clauses.forEach((clause, n) => {
+      for (const r of sql.all<IntentRecord>(`${clause} ORDER BY i.payment_id LIMIT ?`, params[n]!, limit)) {
+        if (found.size < limit) found.set(r.id, toIntent(r));
+      }
+    });
+    return [...found.values()].sort((a, b) => (a.paymentId < b.paymentId ? -1 : 1));
+  },
+
+  /** Intents whose operations rode in a transaction with this hash (any of its hashes). */
+  idsOfTransaction(sql: Sql, hash: string, limit: number): string[] {
+    return sql
+      .all<{ intent_id: string }>(
+        `SELECT DISTINCT o.intent_id FROM chain_transaction_hashes h JOIN operations o ON o.tx_id = h.tx_id
+          WHERE h.hash = ? AND o.intent_id IS NOT NULL LIMIT ?`,
+        hash.toLowerCase(),
+        limit,
+      )
+      .map((r) => r.intent_id);
   },
 
   /** Records what the chain says about the payment after an operation settled. */
