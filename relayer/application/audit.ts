@@ -39,7 +39,8 @@ export function toAuditPayment(intent: PaymentIntent): AuditPayment {
     chain_status: chainStatus,
     amount_capturable: intent.amounts.capturable.toString(),
     amount_held: intent.amounts.held.toString(),
-    amount_released: intent.amounts.released.toString(),
+    // the gross ever released, as the escrow's PaymentState.released (the relayer keeps it net of later refunds)
+    amount_released: (intent.amounts.released + intent.amounts.refundedAfterRelease).toString(),
     amount_refunded: intent.amounts.refunded.toString(),
     created_at: new Date(intent.createdAt).toISOString(),
   };

@@ -24,6 +24,7 @@ export class EscrowReader implements ChainReader {
       capturable: s.capturable,
       held: s.held,
       released: s.released - s.refundedAfterRelease,
+      refundedAfterRelease: s.refundedAfterRelease,
       heldSince: Number(s.heldSince),
     };
   }

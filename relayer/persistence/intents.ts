@@ -17,6 +17,7 @@ interface IntentRecord {
   amount_held: string;
   amount_released: string;
   amount_refunded: string;
+  amount_refunded_after_release: string;
   failure_code: string | null;
   failure_message: string | null;
   held_since: number;
@@ -41,6 +42,7 @@ function toIntent(r: IntentRecord): PaymentIntent {
       held: BigInt(r.amount_held),
       released: BigInt(r.amount_released),
       refunded: BigInt(r.amount_refunded),
+      refundedAfterRelease: BigInt(r.amount_refunded_after_release),
     },
     heldSince: r.held_since,
     pendingOperations: r.pending ? (r.pending.split(",") as OperationKind[]) : [],
@@ -253,19 +255,20 @@ export const intents = {
   updateFromChain(
     sql: Sql,
     id: string,
-    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint; heldSince: number },
+    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint; refundedAfterRelease: bigint; heldSince: number },
     failure: { code: string; message: string } | null,
     now: number,
   ): void {
     sql.run(
       `UPDATE payment_intents SET status = ?, amount_capturable = ?, amount_held = ?, amount_released = ?,
-         amount_refunded = ?, held_since = ?, failure_code = ?, failure_message = ?,
+         amount_refunded = ?, amount_refunded_after_release = ?, held_since = ?, failure_code = ?, failure_message = ?,
          updated_at = ? WHERE id = ?`,
       String(state.chainStatus),
       state.capturable.toString(),
       state.held.toString(),
       state.released.toString(),
       state.refunded.toString(),
+      state.refundedAfterRelease.toString(),
       state.heldSince,
       failure?.code ?? null,
       failure?.message ?? null,

@@ -375,6 +375,9 @@ CREATE INDEX payment_intents_by_buyer_payment ON payment_intents (buyer, payment
 CREATE INDEX payment_intents_by_token_payment ON payment_intents (token, payment_id);
 CREATE INDEX payment_intents_by_status_payment ON payment_intents (status, payment_id);
 CREATE INDEX payment_intents_by_order_ref ON payment_intents (order_ref);
+-- The escrow's refundedAfterRelease, so the relayer's record gives the gross ever released (released + this), as
+-- the auditor's AuditPayment reports it.
+ALTER TABLE payment_intents ADD COLUMN amount_refunded_after_release TEXT NOT NULL DEFAULT '0';
 -- Search by transaction hash: the hash's transaction, then its operations.
 CREATE INDEX operations_by_tx ON operations (tx_id);
 `,

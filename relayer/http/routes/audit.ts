@@ -54,7 +54,7 @@ const auditPayment = z
     chain_status: z.enum(CHAIN_STATUSES).meta({ description: "The escrow status the relayer last confirmed" }),
     amount_capturable: z.string(),
     amount_held: z.string(),
-    amount_released: z.string().meta({ description: "Released to the merchant and not refunded since, as the relayer recorded it" }),
+    amount_released: z.string().meta({ description: "Gross ever released to the merchant (the escrow's PaymentState.released), as the relayer recorded it" }),
     amount_refunded: z.string(),
     created_at: z.string(),
   })

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { SettlementToken__factory } from "../../../typechain-types/index.js";
+import { PaymentEscrow__factory, SettlementToken__factory } from "../../../typechain-types/index.js";
 import { runAuditScenario, waitForLedger, type AuditScenario } from "../support/audit-scenario.js";
 import { startSystem, type TestSystem } from "../support/system.js";
 
@@ -76,6 +76,21 @@ describe("auditor API: payments", () => {
     assert.match(refunded.created_at, /^\d{4}-\d\d-\d\dT/);
   });
 
+  it("reports the gross released of a payment refunded after release, as the escrow's PaymentState does", async () => {
+    const res = await audit(`/v1/audit/payments/${scenario.released.payment_id}`);
+    assert.equal(res.body.payment.status, "released");
+    assert.equal(res.body.payment.amount_released, "40000000");
+    assert.equal(res.body.payment.amount_refunded, "10000000");
+    const onChain = await system.provider.call({
+      to: system.credentials.contracts.PaymentEscrow,
+      data: PaymentEscrow__factory.createInterface().encodeFunctionData("paymentState", [scenario.released.payment_id]),
+    });
+    const state = PaymentEscrow__factory.createInterface().decodeFunctionResult("paymentState", onChain)[0];
+    assert.equal(state.released, 40_000_000n);
+    assert.equal(res.body.chain.amount_released, "40000000");
+    assert.equal(res.body.chain.amount_refunded_after_release, "10000000");
+  });
+
   it("filters by status, merchant and buyer", async () => {
     const released = await audit("/v1/audit/payments?status=released");
     assert.deepEqual(released.body.data.map((p: any) => p.intent_id), [scenario.released.id]);
@@ -90,7 +105,7 @@ describe("auditor API: payments", () => {
   it("shows a payment's timeline: every escrow event with block number, time, transaction hash and log index", async () => {
     const res = await audit(`/v1/audit/payments/${scenario.released.payment_id}`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.timeline.map((e: any) => e.event), ["PaymentAuthorized", "PaymentCaptured", "PaymentReleased"]);
+    assert.deepEqual(res.body.timeline.map((e: any) => e.event), ["PaymentAuthorized", "PaymentCaptured", "PaymentReleased", "PaymentRefunded"]);
     for (const event of res.body.timeline) {
       const receipt = await system.provider.getTransactionReceipt(event.transaction_hash);
       assert.equal(receipt?.blockNumber, event.block_number);
@@ -128,15 +143,20 @@ describe("auditor API: ledger", () => {
   it("records one entry per movement of money, with the fees split to treasury and partner", async () => {
     const res = await audit(`/v1/audit/ledger_entries?limit=100&merchant=${system.credentials.merchant.address}`);
     const ofReleased = res.body.data.filter((e: any) => e.payment_id === scenario.released.payment_id);
-    assert.deepEqual(ofReleased.map((e: any) => e.kind), ["authorize", "capture", "release", "fee", "partner_fee"]);
+    assert.deepEqual(ofReleased.map((e: any) => e.kind), ["authorize", "capture", "release", "fee", "partner_fee", "refund"]);
     // 2.5% of 40,000,000 = 1,000,000 fee, of which the partner's 20%
-    const [, , release, fee, partnerFee] = ofReleased;
+    const [, , release, fee, partnerFee, refund] = ofReleased;
     assert.equal(release.amount, "39000000");
     assert.equal(release.held_delta, "-40000000");
     assert.equal(fee.amount, "800000");
     assert.equal(partnerFee.amount, "200000");
-    const kinds = (await audit("/v1/audit/ledger_entries?kind=refund")).body.data;
-    assert.deepEqual(kinds.map((e: any) => [e.payment_id, e.amount, e.held_delta]), [[scenario.refunded.payment_id, "5000000", "-5000000"]]);
+    // refunded after release: out of the merchant's balance, nothing from held funds
+    assert.deepEqual([refund.amount, refund.held_delta, refund.balance_delta, refund.account], ["10000000", "0", "-10000000", system.credentials.merchant.address]);
+    const kinds = (await audit(`/v1/audit/ledger_entries?kind=refund&buyer=${system.credentials.buyer.address}`)).body.data;
+    assert.deepEqual(kinds.map((e: any) => [e.payment_id, e.amount, e.held_delta]), [
+      [scenario.released.payment_id, "10000000", "0"],
+      [scenario.refunded.payment_id, "5000000", "-5000000"],
+    ]);
   });
 
   it("filters entries by block range and by time range", async () => {
@@ -177,7 +197,7 @@ describe("auditor API: ledger", () => {
   it("lists balances per account: the merchant's net, the treasury's and the partner's fee", async () => {
     const res = await audit("/v1/audit/balances");
     const byAccount = Object.fromEntries(res.body.data.map((b: any) => [b.account, b.balance]));
-    assert.equal(byAccount[system.credentials.merchant.address], "39000000");
+    assert.equal(byAccount[system.credentials.merchant.address], "29000000"); // 39,000,000 net less the 10,000,000 refund
     assert.equal(byAccount[system.credentials.merchant.partner], "200000");
     const treasury = Object.keys(byAccount).filter((a) => a !== system.credentials.merchant.address && a !== system.credentials.merchant.partner);
     assert.equal(treasury.length, 1);

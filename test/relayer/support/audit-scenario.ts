@@ -1,5 +1,5 @@
 // A small, varied set of payments for the auditor's API and console tests: released (fees to the treasury and the
-// partner), authorized and awaiting capture, captured and partly refunded, and one large enough to be reported
+// partner) and partly refunded from the merchant's balance, authorized and awaiting capture, captured and partly refunded, and one large enough to be reported
 // (AML). Everything goes through the relayer's merchant API and the real chain; the auditor key is issued like
 // the admin CLI does.
 import { encodeBytes32String, Wallet } from "ethers";
@@ -36,7 +36,11 @@ export async function runAuditScenario(system: TestSystem, prefix = "audit"): Pr
   const token = SettlementToken__factory.connect(system.credentials.contracts.SettlementToken, issuer);
   await (await token.mint(system.credentials.buyer.address, 20_000_000_000n, encodeBytes32String(`${prefix}-deposit`))).wait();
 
-  const released = await pay(system, { amount: "40000000", order_ref: `${prefix}-released`, confirmation_window: 0 }, (i) => i.status === "released");
+  const paid = await pay(system, { amount: "40000000", order_ref: `${prefix}-released`, confirmation_window: 0 }, (i) => i.status === "released");
+  // Part of it refunded after release: from the merchant's balance (the escrow's refundedAfterRelease).
+  const afterRelease = await system.api("POST", `/v1/payment_intents/${paid.id}/refund`, { amount: "10000000" });
+  if (afterRelease.status !== 202) throw new Error(`refund failed: ${JSON.stringify(afterRelease.body)}`);
+  const released = await waitForIntent(system, paid.id, (i) => i.amount_refunded === "10000000" && i.status !== "processing", 30_000);
   const authorized = await pay(system, { amount: "15000000", order_ref: `${prefix}-authorized`, capture_method: "manual" }, (i) => i.status === "requires_capture");
   const captured = await pay(system, { amount: "30000000", order_ref: `${prefix}-refunded`, confirmation_window: 86_400 }, (i) => i.status === "captured");
   const refund = await system.api("POST", `/v1/payment_intents/${captured.id}/refund`, { amount: "5000000" });
