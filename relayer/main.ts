@@ -15,6 +15,8 @@ import { Confirmer } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
 import { EscrowReader, readBlockTimes, readTokenInfo, RegistryReader } from "./chain/reader.js";
 import { LedgerProjector } from "./application/ledger-projector.js";
+import { ReconciliationService } from "./application/reconciliation.js";
+import { rebuildFromChain } from "../audit/index.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
 import { arbiterLane, escrowLane, kycLane } from "./chain/lanes.js";
@@ -119,6 +121,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     chainActivityHandler(db, reader, payments, now),
   );
   const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
+  // The console's reconciliation: the audit library rebuilds the chain's ledger over this relayer's RPC.
+  const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now());
+  await reconciliation.recover();
   // ---- metrics
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -237,6 +242,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     payoutsService,
     ...(kyc ? { kyc } : {}),
     arbiterEnabled: arbiterSigner !== undefined,
+    reconciliation,
     audit: {
       escrowTokenBalance: (tokenAddress) => SettlementToken__factory.connect(tokenAddress, provider).balanceOf(escrow),
       tokens: [token.address],

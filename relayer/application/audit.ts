@@ -1,26 +1,13 @@
 // What the auditor sees of the relayer's own records: each payment intent as an AuditPayment (the contract of
 // GET /v1/audit/payments that the audit CLI reconciles against the chain). One mapping, used by the API and by the
 // console's reconciliation, so both compare the same thing.
-import { CHAIN_STATUSES, type ChainStatusName } from "../domain/ledger.js";
-import { intentStatus, type IntentStatus, type PaymentIntent } from "../domain/payment-intent.js";
+import type { AuditPayment } from "../../audit/index.js";
+import { CHAIN_STATUSES } from "../domain/ledger.js";
+import { intentStatus, type PaymentIntent } from "../domain/payment-intent.js";
+import type { Database } from "../persistence/database.js";
+import { intents } from "../persistence/intents.js";
 
-export interface AuditPayment {
-  object: "audit.payment";
-  payment_id: string;
-  intent_id: string;
-  merchant: string;
-  buyer: string;
-  token: string;
-  order_ref: string;
-  amount: string;
-  status: IntentStatus;
-  chain_status: ChainStatusName;
-  amount_capturable: string;
-  amount_held: string;
-  amount_released: string;
-  amount_refunded: string;
-  created_at: string;
-}
+export type { AuditPayment };
 
 /** The relayer's record of a payment, as it last confirmed it from the chain. */
 export function toAuditPayment(intent: PaymentIntent): AuditPayment {
@@ -44,4 +31,16 @@ export function toAuditPayment(intent: PaymentIntent): AuditPayment {
     amount_refunded: intent.amounts.refunded.toString(),
     created_at: new Date(intent.createdAt).toISOString(),
   };
+}
+
+/** Every record of the relayer as AuditPayment, read page by page (other requests run between the pages). */
+export async function allAuditPayments(db: Database, pageSize = 1_000): Promise<AuditPayment[]> {
+  const all: AuditPayment[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.read((sql) => intents.listByPaymentId(sql, { limit: pageSize, ...(after ? { startingAfter: after } : {}) }));
+    all.push(...page.data.map(toAuditPayment));
+    if (!page.hasMore) return all;
+    after = page.data.at(-1)!.paymentId;
+  }
 }

@@ -4,9 +4,13 @@
 // Buckets of what the escrow owes, per token: `capturable` and `held` (per payment), and `balance` (per account:
 // merchants, the treasury, partners, until paid out). The escrow is solvent when its token balance equals their sum.
 
-/** The escrow's lifecycle statuses, in the order of its PaymentStatus enum. */
-export const CHAIN_STATUSES = ["none", "authorized", "captured", "disputed", "released", "voided", "refunded"] as const;
-export type ChainStatusName = (typeof CHAIN_STATUSES)[number];
+// The escrow's lifecycle (statuses and PaymentEscrow._updateStatus) is the audit library's, one implementation for
+// the chain-only CLI and this projection.
+import { nextStatus } from "../../audit/ledger/status.js";
+import { CHAIN_STATUSES, type ChainStatus } from "../../audit/reconcile.js";
+
+export { CHAIN_STATUSES };
+export type ChainStatusName = ChainStatus;
 
 export const LEDGER_KINDS = ["authorize", "capture", "void", "reclaim", "release", "fee", "partner_fee", "refund", "payout"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
@@ -87,17 +91,6 @@ export class LedgerProjectionError extends Error {
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-
-/** The escrow's `_updateStatus`: the status follows from the amounts after a transition. */
-export function statusAfter(p: Pick<ChainPayment, "status" | "capturable" | "held" | "released" | "refundedAfterRelease">, everCaptured: boolean): ChainStatusName {
-  const captured = everCaptured || p.status !== "authorized";
-  if (p.capturable !== 0n || p.held !== 0n) {
-    if (p.status === "disputed" && p.held !== 0n) return "disputed";
-    return captured ? "captured" : "authorized";
-  }
-  if (p.released !== p.refundedAfterRelease) return "released";
-  return captured ? "refunded" : "voided";
-}
 
 const big = (log: LedgerLog, name: string): bigint => {
   const value = log.args[name];
@@ -191,7 +184,7 @@ export function projectLog(payment: ChainPayment | undefined, log: LedgerLog, co
     case "PaymentReclaimed": {
       const amount = big(log, "amount");
       p.capturable -= amount;
-      p.status = statusAfter(p, false);
+      p.status = nextStatus(p.status, p, false);
       const kind = log.event === "PaymentVoided" ? "void" : "reclaim";
       return { payment: p, entries: [entry(0, kind, { token, account: p.buyer, amount, capturableDelta: -amount })] };
     }
@@ -202,7 +195,7 @@ export function projectLog(payment: ChainPayment | undefined, log: LedgerLog, co
       const net = big(log, "net");
       p.held -= gross;
       p.released += gross;
-      p.status = statusAfter(p, true);
+      p.status = nextStatus(p.status, p, true);
       const entries = [entry(0, "release", { token, account: p.merchant, amount: net, heldDelta: -gross, balanceDelta: net })];
       if (fee !== partnerFee) {
         entries.push(entry(1, "fee", { token, account: context.treasury ?? ZERO_ADDRESS, amount: fee - partnerFee, balanceDelta: fee - partnerFee }));
@@ -219,7 +212,7 @@ export function projectLog(payment: ChainPayment | undefined, log: LedgerLog, co
       p.held -= fromHeld;
       p.refundedAfterRelease += fromMerchant;
       p.refunded += amount;
-      p.status = statusAfter(p, true);
+      p.status = nextStatus(p.status, p, true);
       return {
         payment: p,
         entries: [entry(0, "refund", { token, account: p.merchant, amount, heldDelta: -fromHeld, balanceDelta: -fromMerchant })],

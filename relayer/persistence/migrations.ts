@@ -378,6 +378,25 @@ CREATE INDEX payment_intents_by_order_ref ON payment_intents (order_ref);
 -- The escrow's refundedAfterRelease, so the relayer's record gives the gross ever released (released + this), as
 -- the auditor's AuditPayment reports it.
 ALTER TABLE payment_intents ADD COLUMN amount_refunded_after_release TEXT NOT NULL DEFAULT '0';
+-- Reconciliation runs from the console: the chain rebuilt by the audit library against the relayer's records.
+-- At most one runs at a time (the partial unique index); differences are stored up to a cap, with their total.
+CREATE TABLE reconciliations (
+  id                TEXT PRIMARY KEY,
+  status            TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+  requested_by      TEXT NOT NULL,
+  head_block        INTEGER,
+  chain_payments    INTEGER,
+  relayer_records   INTEGER,
+  compared          INTEGER,
+  differences_total INTEGER,
+  differences       TEXT,
+  violations        TEXT,
+  error             TEXT,
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER
+);
+CREATE UNIQUE INDEX reconciliations_one_running ON reconciliations (status) WHERE status = 'running';
+CREATE INDEX reconciliations_by_start ON reconciliations (started_at DESC, id DESC);
 -- Search by transaction hash: the hash's transaction, then its operations.
 CREATE INDEX operations_by_tx ON operations (tx_id);
 `,

@@ -5,6 +5,11 @@ import type { Request, Response, Router } from "express";
 import { z } from "zod";
 
 import { toAuditPayment, type AuditPayment } from "../../application/audit.js";
+import type { ReconciliationService } from "../../application/reconciliation.js";
+import { ApiError } from "../../domain/errors.js";
+import { reconciliations, type ReconciliationRun } from "../../persistence/reconciliations.js";
+import { principalOf } from "../auth.js";
+import { completeIdempotency } from "../idempotency.js";
 import { CHAIN_STATUSES, dayOf, LEDGER_KINDS, type ChainPayment, type LedgerEntry } from "../../domain/ledger.js";
 import { invalid, notFound } from "../../domain/errors.js";
 import type { Database, Sql } from "../../persistence/database.js";
@@ -16,11 +21,13 @@ import { requireScope } from "../auth.js";
 import { streamCsv, wantsCsv, type CsvPage } from "../csv.js";
 import type { RouteRegistry } from "../openapi.js";
 import { address, bytes32, listOf, objectId } from "../schemas/common.js";
-import { parseParams, parseQuery } from "../validate.js";
+import { parseBody, parseParams, parseQuery } from "../validate.js";
 import { changeJson, changeSchema } from "./kyc.js";
 
 export interface AuditRouteDeps {
   db: Database;
+  /** Absent when the relayer runs without one (the reconciliation routes then answer 503). */
+  reconciliation?: ReconciliationService;
   audit?: {
     /** The escrow's balance of `token`, read from the chain (solvency). */
     escrowTokenBalance(token: string): Promise<bigint>;
@@ -178,6 +185,35 @@ const overview = z
     ledger_block: z.number().meta({ description: "The last block the ledger has projected" }),
   })
   .meta({ id: "AuditOverview" });
+
+const difference = z
+  .object({
+    kind: z.enum(["missing", "extra", "mismatch"]),
+    payment_id: z.string(),
+    intent_id: z.string().optional(),
+    field: z.string().optional(),
+    chain: z.unknown().optional().meta({ description: "mismatch: the chain's value; missing: the chain's fields" }),
+    relayer: z.unknown().optional().meta({ description: "mismatch: the relayer's value; extra: the relayer's fields" }),
+  })
+  .meta({ id: "AuditDifference" });
+
+const reconciliationSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("audit.reconciliation"),
+    status: z.enum(["running", "completed", "failed"]),
+    head_block: z.number().nullable().meta({ description: "The chain was rebuilt up to this block" }),
+    chain_payments: z.number().nullable(),
+    relayer_records: z.number().nullable(),
+    compared: z.number().nullable(),
+    differences_total: z.number().nullable(),
+    differences: z.array(difference).meta({ description: "The first 10,000 differences, by payment id" }),
+    violations: z.array(z.unknown()).meta({ description: "Invariants the chain-only rebuild found broken (audit library)" }),
+    error: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: "AuditReconciliation", description: "The chain, rebuilt from its logs alone, compared payment by payment with the relayer's records" });
 
 // ---- queries
 const paymentsQuery = z.strictObject({
@@ -532,6 +568,56 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
       json: changeJson,
       csv: { filename: "kyc-changes.csv", columns: CSV_COLUMNS.kyc_changes },
     });
+  });
+
+  // ---- reconciliation (the audit library's rebuild and reconcile(), run by the relayer)
+  const reconciliationJson = (run: ReconciliationRun) => ({
+    id: run.id,
+    object: "audit.reconciliation" as const,
+    status: run.status,
+    head_block: run.headBlock,
+    chain_payments: run.chainPayments,
+    relayer_records: run.relayerRecords,
+    compared: run.compared,
+    differences_total: run.differencesTotal,
+    differences: run.differences,
+    violations: run.violations,
+    error: run.error,
+    started_at: new Date(run.startedAt).toISOString(),
+    finished_at: run.finishedAt === null ? null : new Date(run.finishedAt).toISOString(),
+  });
+  const service = () => {
+    if (!deps.reconciliation) {
+      throw new ApiError("api_error", "reconciliation_not_configured", "This relayer runs without reconciliation", undefined, 503);
+    }
+    return deps.reconciliation;
+  };
+  registry.add({
+    method: "post", path: "/v1/audit/reconciliations", operationId: "startReconciliation", tags, scope: ["auditor"],
+    summary: "Rebuild the ledger from the chain alone and compare it with the relayer's records, in the background",
+    description: "Answers 202 with the run in status running; 409 reconciliation_in_progress while another runs. Changes no records.",
+    body: z.strictObject({}), response: reconciliationSchema, status: 202,
+  });
+  router.post("/v1/audit/reconciliations", auditors, async (req, res) => {
+    parseBody(req, z.strictObject({}));
+    const runner = service();
+    const json = await db.transaction((sql) => {
+      const run = reconciliationJson(runner.begin(sql, principalOf(res).keyId));
+      completeIdempotency(sql, res.locals.idempotency, 202, run);
+      return run;
+    });
+    runner.run(json.id);
+    res.status(202).json(json);
+  });
+
+  registry.add({
+    method: "get", path: "/v1/audit/reconciliations/latest", operationId: "getLatestReconciliation", tags, scope: ["auditor"],
+    summary: "The latest reconciliation run and the differences it found", response: reconciliationSchema,
+  });
+  router.get("/v1/audit/reconciliations/latest", auditors, async (_req, res) => {
+    const run = await db.read((sql) => reconciliations.latest(sql));
+    if (!run) throw new ApiError("not_found_error", "resource_missing", "No reconciliation has run yet: POST /v1/audit/reconciliations starts one.");
+    res.json(reconciliationJson(run));
   });
 
   // ---- the overview page
