@@ -79,17 +79,22 @@ export interface PaymentIdFilter {
 
 const IN_FLIGHT = "EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))";
 
-/** intentStatus() as SQL over the stored columns (the status column holds the chain status number). */
-const STATUS_SQL: Record<IntentStatus, string> = {
-  processing: IN_FLIGHT,
-  requires_authorization: `i.status = '0' AND i.failure_code IS NULL AND NOT ${IN_FLIGHT}`,
-  failed: `i.status = '0' AND i.failure_code IS NOT NULL AND NOT ${IN_FLIGHT}`,
-  requires_capture: `(i.status = '1' OR (i.status = '2' AND i.amount_held = '0')) AND NOT ${IN_FLIGHT}`,
-  captured: `i.status = '2' AND i.amount_held != '0' AND NOT ${IN_FLIGHT}`,
-  disputed: `i.status = '3' AND NOT ${IN_FLIGHT}`,
-  released: `i.status = '4' AND NOT ${IN_FLIGHT}`,
-  canceled: `i.status = '5' AND NOT ${IN_FLIGHT}`,
-  refunded: `i.status = '6' AND NOT ${IN_FLIGHT}`,
+/**
+ * intentStatus() as SQL over the stored columns (the status column holds the chain status number). A status that
+ * spans two chain statuses is two conditions, each read in payment id order through (status, payment_id) and
+ * merged, so no query sorts every matching row. `processing` is the set of intents with operations in flight
+ * (bounded by the outbox), found through the operations index and sorted.
+ */
+const STATUS_SQL: Record<IntentStatus, string[]> = {
+  processing: [`i.id IN (SELECT intent_id FROM operations WHERE status IN ('pending', 'assigned'))`],
+  requires_authorization: [`i.status = '0' AND i.failure_code IS NULL AND NOT ${IN_FLIGHT}`],
+  failed: [`i.status = '0' AND i.failure_code IS NOT NULL AND NOT ${IN_FLIGHT}`],
+  requires_capture: [`i.status = '1' AND NOT ${IN_FLIGHT}`, `i.status = '2' AND i.amount_held = '0' AND NOT ${IN_FLIGHT}`],
+  captured: [`i.status = '2' AND i.amount_held != '0' AND NOT ${IN_FLIGHT}`],
+  disputed: [`i.status = '3' AND NOT ${IN_FLIGHT}`],
+  released: [`i.status = '4' AND NOT ${IN_FLIGHT}`],
+  canceled: [`i.status = '5' AND NOT ${IN_FLIGHT}`],
+  refunded: [`i.status = '6' AND NOT ${IN_FLIGHT}`],
 };
 
 export const intents = {
@@ -196,12 +201,18 @@ export const intents = {
         params.push(value);
       }
     }
-    if (filter.status) where.push(STATUS_SQL[filter.status]);
-    const rows = sql.all<IntentRecord>(
-      `${SELECT} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY i.payment_id LIMIT ?`,
-      ...params,
-      filter.limit + 1,
-    );
+    const alternatives = filter.status ? STATUS_SQL[filter.status] : [undefined];
+    const rows = alternatives
+      .flatMap((condition) => {
+        const all = condition === undefined ? where : [...where, condition];
+        return sql.all<IntentRecord>(
+          `${SELECT} ${all.length ? `WHERE ${all.join(" AND ")}` : ""} ORDER BY i.payment_id LIMIT ?`,
+          ...params,
+          filter.limit + 1,
+        );
+      })
+      .sort((a, b) => (a.payment_id < b.payment_id ? -1 : a.payment_id > b.payment_id ? 1 : 0))
+      .slice(0, filter.limit + 1);
     return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
   },
 
@@ -241,14 +252,14 @@ export const intents = {
 
   /** Intents whose operations rode in a transaction with this hash (any of its hashes). */
   idsOfTransaction(sql: Sql, hash: string, limit: number): string[] {
-    return sql
-      .all<{ intent_id: string }>(
-        `SELECT DISTINCT o.intent_id FROM chain_transaction_hashes h JOIN operations o ON o.tx_id = h.tx_id
-          WHERE h.hash = ? AND o.intent_id IS NOT NULL LIMIT ?`,
-        hash.toLowerCase(),
-        limit,
-      )
-      .map((r) => r.intent_id);
+    // one transaction carries at most a batch of operations: read them in index order, deduplicate here
+    const rows = sql.all<{ intent_id: string }>(
+      `SELECT o.intent_id FROM chain_transaction_hashes h JOIN operations o ON o.tx_id = h.tx_id
+        WHERE h.hash = ? AND o.intent_id IS NOT NULL LIMIT ?`,
+      hash.toLowerCase(),
+      limit * 4,
+    );
+    return [...new Set(rows.map((r) => r.intent_id))].slice(0, limit);
   },
 
   /** Records what the chain says about the payment after an operation settled. */

@@ -424,13 +424,17 @@ export const ledger = {
       .map((r) => ({ token: r.token, capturable: BigInt(r.capturable), held: BigInt(r.held), balances: BigInt(r.balances) }));
   },
 
+  /** The daily buckets of every token from `fromDay` (YYYY-MM-DD) on; one primary-key range per token. */
   daily(sql: Sql, fromDay: string): DailyBucket[] {
-    return sql
-      .all<{ token: string; day: string; authorized: string; captured: string; released: string; refunded: string; fees: string; payments: number }>(
-        "SELECT * FROM ledger_daily WHERE day >= ? ORDER BY token, day",
-        fromDay,
-      )
-      .map((r) => ({ ...r, authorized: BigInt(r.authorized), captured: BigInt(r.captured), released: BigInt(r.released), refunded: BigInt(r.refunded), fees: BigInt(r.fees) }));
+    return this.totals(sql).flatMap(({ token }) =>
+      sql
+        .all<{ token: string; day: string; authorized: string; captured: string; released: string; refunded: string; fees: string; payments: number }>(
+          "SELECT * FROM ledger_daily WHERE token = ? AND day >= ? ORDER BY day",
+          token,
+          fromDay,
+        )
+        .map((r) => ({ ...r, authorized: BigInt(r.authorized), captured: BigInt(r.captured), released: BigInt(r.released), refunded: BigInt(r.refunded), fees: BigInt(r.fees) })),
+    );
   },
 
   payment(sql: Sql, paymentId: string): ChainPayment | undefined {
@@ -463,9 +467,9 @@ export const ledger = {
 
   /** The payment ids whose logs a transaction emitted. */
   paymentsOfTransaction(sql: Sql, txHash: string, limit: number): string[] {
-    return sql
-      .all<{ payment_id: string }>("SELECT DISTINCT payment_id FROM chain_logs WHERE tx_hash = ? AND payment_id IS NOT NULL LIMIT ?", txHash, limit)
-      .map((r) => r.payment_id);
+    // a payment has a few logs per transaction: read them through the index, deduplicate here
+    const rows = sql.all<{ payment_id: string }>("SELECT payment_id FROM chain_logs WHERE tx_hash = ? AND payment_id IS NOT NULL LIMIT ?", txHash, limit * 8);
+    return [...new Set(rows.map((r) => r.payment_id))].slice(0, limit);
   },
 
   /** LargeTransactionReported logs (AML reports), in chain order. */

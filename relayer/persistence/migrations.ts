@@ -347,7 +347,7 @@ CREATE TABLE ledger_totals (
   capturable TEXT NOT NULL,
   held       TEXT NOT NULL,
   balances   TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE ledger_daily (
   token      TEXT NOT NULL,
   day        TEXT NOT NULL,
@@ -374,7 +374,7 @@ CREATE INDEX payment_intents_by_merchant_payment ON payment_intents (merchant_id
 CREATE INDEX payment_intents_by_buyer_payment ON payment_intents (buyer, payment_id);
 CREATE INDEX payment_intents_by_token_payment ON payment_intents (token, payment_id);
 CREATE INDEX payment_intents_by_status_payment ON payment_intents (status, payment_id);
-CREATE INDEX payment_intents_by_order_ref ON payment_intents (order_ref);
+CREATE INDEX payment_intents_by_order_ref ON payment_intents (order_ref, payment_id);
 -- The escrow's refundedAfterRelease, so the relayer's record gives the gross ever released (released + this), as
 -- the auditor's AuditPayment reports it.
 ALTER TABLE payment_intents ADD COLUMN amount_refunded_after_release TEXT NOT NULL DEFAULT '0';
