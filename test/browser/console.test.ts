@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The auditor console in a real browser (Debian's Chromium driven by playwright-core) against a real relayer,
 // chain and database: sign-in, keyboard navigation, search, a payment's timeline, a CSV export, the compliance
 // log, and a tampered database row showing up as a difference in reconciliation. Screenshots of every page go to
