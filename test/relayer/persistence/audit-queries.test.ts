@@ -76,6 +76,8 @@ describe("auditor queries use indexes", () => {
       { status: "captured" as const },
       { status: "requires_capture" as const },
       { status: "failed" as const },
+      { merchantId: "mer_x", status: "released" as const, startingAfter: PAYMENT },
+      { merchantId: "mer_x", status: "requires_capture" as const },
     ]) {
       assertIndexed(await plansOf((sql) => intents.listByPaymentId(sql, { limit: 100, ...filter })));
     }
