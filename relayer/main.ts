@@ -14,7 +14,10 @@ import { chainActivityHandler, chainReorgHandler } from "./application/chain-act
 import { receivableSettlementHandler, ReceivablesService } from "./application/receivables.js";
 import { Confirmer, type SettlementHandler } from "./chain/confirmer.js";
 import { Indexer } from "./chain/indexer.js";
-import { EscrowReader, readTokenInfo, ReceivableReader, RegistryReader } from "./chain/reader.js";
+import { EscrowReader, readBlockTimes, readTokenInfo, ReceivableReader, RegistryReader } from "./chain/reader.js";
+import { LedgerProjector } from "./application/ledger-projector.js";
+import { ReconciliationService } from "./application/reconciliation.js";
+import { rebuildFromChain } from "../audit/index.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
 import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
@@ -143,6 +146,10 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     {},
     chainReorgHandler(db, reader, payments, now),
   );
+  const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
+  // The console's reconciliation: the audit library rebuilds the chain's ledger over this relayer's RPC.
+  const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now());
+  await reconciliation.recover();
   // ---- metrics
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -259,6 +266,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
           await lane.confirmer.tick();
         }
         await indexer.tick();
+        worked += await projector.tick();
         head = await provider.getBlockNumber();
       } catch (error) {
         logger.warn({ err: (error as Error).message }, "worker round failed; retrying");
@@ -280,6 +288,11 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     ...(kyc ? { kyc } : {}),
     arbiterEnabled: arbiterSigner !== undefined,
     ...(receivables && receivablesSigner ? { receivables } : {}),
+    reconciliation,
+    audit: {
+      escrowTokenBalance: (tokenAddress) => SettlementToken__factory.connect(tokenAddress, provider).balanceOf(escrow),
+      tokens: [token.address],
+    },
     head: () => Math.max(head, confirmer.head),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,

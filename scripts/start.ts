@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     apiBaseUrl: relayer.url,
     docsUrl: `${relayer.url}/docs`,
     openApiUrl: `${relayer.url}/openapi.json`,
+    auditorConsoleUrl: `${relayer.url}/auditor/`,
     merchantId: merchant.id,
     apiKeys: keys,
     supplyChain,
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
   console.log(`
 Settlement network is up.
   API base URL       ${relayer.url}   (docs ${relayer.url}/docs, OpenAPI ${relayer.url}/openapi.json)
+  Auditor console    ${relayer.url}/auditor/   (sign in with the auditor key below)
   RPC URL            ${seeded.rpcUrl}   (chain id ${seeded.chainId})
   Deployment record  ${seeded.deploymentFile}
   Contracts          ${list(seeded.contracts)}

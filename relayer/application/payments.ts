@@ -103,7 +103,7 @@ export class PaymentsService {
       captureMethod: input.captureMethod,
       metadata: input.metadata,
       chainStatus: PaymentStatus.None,
-      amounts: { capturable: 0n, held: 0n, released: 0n, refunded: 0n },
+      amounts: { capturable: 0n, held: 0n, released: 0n, refunded: 0n, refundedAfterRelease: 0n },
       heldSince: 0,
       pendingOperations: [],
       createdAt: now,

@@ -9,6 +9,8 @@ export interface OnChainPayment {
   held: bigint;
   /** Released to the merchant and not refunded since. */
   released: bigint;
+  /** Refunded from the merchant's balance after release (released + this = the gross ever released). */
+  refundedAfterRelease: bigint;
   /** Unix seconds of the latest capture: the confirmation window runs from it. */
   heldSince: number;
 }

@@ -11,6 +11,7 @@ import type { JsonRpcProvider, Log } from "ethers";
 
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions } from "../persistence/chain-store.js";
+import { ledger } from "../persistence/ledger.js";
 import { parseEscrowLog } from "./escrow-calls.js";
 
 export interface IndexedLog {
@@ -148,6 +149,8 @@ export class Indexer {
     const apply = await this.onReorg(dropped);
     await this.db.transaction((sql) => {
       for (const id of orphaned) chainTransactions.markUnmined(sql, id, this.now());
+      // The auditor's ledger forgets what it projected above `keep`; the logs still on the chain are projected again.
+      ledger.rewind(sql, keep);
       for (const log of dropped) sql.run("DELETE FROM chain_logs WHERE block_number = ? AND log_index = ?", log.blockNumber, log.logIndex);
       sql.run("DELETE FROM indexed_blocks WHERE number > ?", keep);
       apply(sql);

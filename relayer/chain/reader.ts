@@ -31,6 +31,7 @@ export class EscrowReader implements ChainReader {
       capturable: s.capturable,
       held: s.held,
       released: s.released - s.refundedAfterRelease,
+      refundedAfterRelease: s.refundedAfterRelease,
       heldSince: Number(s.heldSince),
     };
   }
@@ -149,4 +150,18 @@ export class ReceivableReader implements ReceivableChainReader {
     const [balance, allowance] = await Promise.all([erc20.balanceOf(owner), erc20.allowance(owner, this.#address)]);
     return { balance, allowance };
   }
+}
+
+/** The timestamps of blocks (Unix seconds), fetched concurrently (ethers batches them into JSON-RPC batches). */
+export async function readBlockTimes(provider: JsonRpcProvider, blockNumbers: number[]): Promise<Map<number, number>> {
+  const times = new Map<number, number>();
+  for (let i = 0; i < blockNumbers.length; i += 100) {
+    const chunk = blockNumbers.slice(i, i + 100);
+    const blocks = await Promise.all(chunk.map((n) => provider.getBlock(n)));
+    blocks.forEach((block, j) => {
+      if (!block) throw new Error(`block ${chunk[j]} not found`);
+      times.set(chunk[j]!, block.timestamp);
+    });
+  }
+  return times;
 }

@@ -24,6 +24,8 @@ export interface OnChainAmounts {
   held: bigint;
   released: bigint;
   refunded: bigint;
+  /** The part of the released funds refunded from the merchant's balance since (the escrow's refundedAfterRelease). */
+  refundedAfterRelease: bigint;
 }
 
 export interface PaymentIntent {

@@ -20,8 +20,10 @@ import { healthRoutes, type HealthChecks } from "./routes/health.js";
 import { financingOfferRoutes } from "./routes/financing-offers.js";
 import { receivableRoutes, type ReceivableRouteDeps } from "./routes/receivables.js";
 import { webhookRoutes, type WebhookRouteDeps } from "./routes/webhook-endpoints.js";
+import { auditRoutes, type AuditRouteDeps } from "./routes/audit.js";
+import { consoleRoutes } from "./console.js";
 
-export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps, ReceivableRouteDeps {
+export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, WebhookRouteDeps, KycRouteDeps, ReceivableRouteDeps, AuditRouteDeps {
   db: Database;
   logger: Logger;
   health: HealthChecks;
@@ -38,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
   const registry = new RouteRegistry();
   const publicRoutes = Router();
   healthRoutes(publicRoutes, registry, deps.health);
+  consoleRoutes(publicRoutes);
 
   const api = Router();
   api.use(
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   webhookRoutes(api, registry, deps);
   receivableRoutes(api, registry, deps);
   financingOfferRoutes(api, registry, deps);
+  auditRoutes(api, registry, deps);
 
   const document = buildOpenApi(registry, {
     title: "Settlement network relayer API",

@@ -1,7 +1,7 @@
 // Payment intents and their events. Amounts are decimal strings in the database, bigints in the domain.
 import { termsFromJson } from "../chain/operation-codec.js";
 import type { PaymentStatus } from "../chain/typed-data.js";
-import type { CaptureMethod, OperationKind, PaymentIntent } from "../domain/payment-intent.js";
+import type { CaptureMethod, IntentStatus, OperationKind, PaymentIntent } from "../domain/payment-intent.js";
 import type { Sql } from "./database.js";
 
 interface IntentRecord {
@@ -17,6 +17,7 @@ interface IntentRecord {
   amount_held: string;
   amount_released: string;
   amount_refunded: string;
+  amount_refunded_after_release: string;
   failure_code: string | null;
   failure_message: string | null;
   held_since: number;
@@ -41,6 +42,7 @@ function toIntent(r: IntentRecord): PaymentIntent {
       held: BigInt(r.amount_held),
       released: BigInt(r.amount_released),
       refunded: BigInt(r.amount_refunded),
+      refundedAfterRelease: BigInt(r.amount_refunded_after_release),
     },
     heldSince: r.held_since,
     pendingOperations: r.pending ? (r.pending.split(",") as OperationKind[]) : [],
@@ -62,6 +64,47 @@ export interface IntentFilter {
   buyer?: string;
   orderRef?: string;
 }
+
+/** The filter of the auditor's payment list: every intent, ordered by the escrow's payment id. */
+export interface PaymentIdFilter {
+  limit: number;
+  /** The last payment id of the previous page. */
+  startingAfter?: string;
+  merchantId?: string;
+  buyer?: string;
+  token?: string;
+  /** An API status (domain/payment-intent.ts intentStatus), translated to the stored columns. */
+  status?: IntentStatus;
+}
+
+const IN_FLIGHT = "EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))";
+
+/**
+ * intentStatus() as SQL over the stored columns (the status column holds the chain status number). A status that
+ * spans two chain statuses is two conditions, each read in payment id order through (status, payment_id) and
+ * merged, so no query sorts every matching row. `processing` is the set of intents with operations in flight
+ * (bounded by the outbox), found through the operations index and sorted.
+ */
+interface StatusCondition {
+  where: string;
+  /** A partial index for a rare slice of a chain status (the planner would walk the whole status otherwise). */
+  index?: string;
+}
+
+const STATUS_SQL: Record<IntentStatus, StatusCondition[]> = {
+  processing: [{ where: `i.id IN (SELECT intent_id FROM operations WHERE status IN ('pending', 'assigned'))` }],
+  requires_authorization: [{ where: `i.status = '0' AND i.failure_code IS NULL AND NOT ${IN_FLIGHT}` }],
+  failed: [{ where: `i.status = '0' AND i.failure_code IS NOT NULL AND NOT ${IN_FLIGHT}`, index: "payment_intents_failed" }],
+  requires_capture: [
+    { where: `i.status = '1' AND NOT ${IN_FLIGHT}` },
+    { where: `i.status = '2' AND i.amount_held = '0' AND NOT ${IN_FLIGHT}`, index: "payment_intents_captured_unheld" },
+  ],
+  captured: [{ where: `i.status = '2' AND i.amount_held != '0' AND NOT ${IN_FLIGHT}` }],
+  disputed: [{ where: `i.status = '3' AND NOT ${IN_FLIGHT}` }],
+  released: [{ where: `i.status = '4' AND NOT ${IN_FLIGHT}` }],
+  canceled: [{ where: `i.status = '5' AND NOT ${IN_FLIGHT}` }],
+  refunded: [{ where: `i.status = '6' AND NOT ${IN_FLIGHT}` }],
+};
 
 export const intents = {
   insert(sql: Sql, intent: PaymentIntent): void {
@@ -153,23 +196,101 @@ export const intents = {
     return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
   },
 
+  /** Every merchant's intents ordered by payment id, keyset-paginated (the auditor's list). */
+  listByPaymentId(sql: Sql, filter: PaymentIdFilter): { data: PaymentIntent[]; hasMore: boolean } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.startingAfter) {
+      where.push("i.payment_id > ?");
+      params.push(filter.startingAfter);
+    }
+    for (const [column, value] of [["i.merchant_id", filter.merchantId], ["i.buyer", filter.buyer], ["i.token", filter.token]] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    const alternatives: (StatusCondition | undefined)[] = filter.status ? STATUS_SQL[filter.status] : [undefined];
+    const rows = alternatives
+      .flatMap((condition) => {
+        const all = condition === undefined ? where : [...where, condition.where];
+        // a partial index is only a good path when no other filter narrows the rows first
+        const from = condition?.index && where.length === (filter.startingAfter ? 1 : 0) ? `${SELECT} INDEXED BY ${condition.index}` : SELECT;
+        return sql.all<IntentRecord>(
+          `${from} ${all.length ? `WHERE ${all.join(" AND ")}` : ""} ORDER BY i.payment_id LIMIT ?`,
+          ...params,
+          filter.limit + 1,
+        );
+      })
+      .sort((a, b) => (a.payment_id < b.payment_id ? -1 : a.payment_id > b.payment_id ? 1 : 0))
+      .slice(0, filter.limit + 1);
+    return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
+  },
+
+  /** Intents matching one search term, each through its own index: id, payment id, order reference, buyer, merchant. */
+  search(sql: Sql, term: { id?: string; paymentIds?: string[]; orderRef?: string; buyer?: string; merchantId?: string }, limit: number): PaymentIntent[] {
+    const clauses: string[] = [];
+    const params: string[] = [];
+    if (term.id) {
+      clauses.push(`${SELECT} WHERE i.id = ?`);
+      params.push(term.id);
+    }
+    for (const paymentId of term.paymentIds ?? []) {
+      clauses.push(`${SELECT} WHERE i.payment_id = ?`);
+      params.push(paymentId.toLowerCase());
+    }
+    if (term.orderRef) {
+      clauses.push(`${SELECT} WHERE i.order_ref = ?`);
+      params.push(term.orderRef);
+    }
+    if (term.buyer) {
+      clauses.push(`${SELECT} WHERE i.buyer = ?`);
+      params.push(term.buyer);
+    }
+    if (term.merchantId) {
+      clauses.push(`${SELECT} WHERE i.merchant_id = ?`);
+      params.push(term.merchantId);
+    }
+    const found = new Map<string, PaymentIntent>();
+    // Each clause separately, LIMIT each: every one is an index lookup, none scans the table.
+    clauses.forEach((clause, n) => {
+      for (const r of sql.all<IntentRecord>(`${clause} ORDER BY i.payment_id LIMIT ?`, params[n]!, limit)) {
+        if (found.size < limit) found.set(r.id, toIntent(r));
+      }
+    });
+    return [...found.values()].sort((a, b) => (a.paymentId < b.paymentId ? -1 : 1));
+  },
+
+  /** Intents whose operations rode in a transaction with this hash (any of its hashes). */
+  idsOfTransaction(sql: Sql, hash: string, limit: number): string[] {
+    // one transaction carries at most a batch of operations: read them in index order, deduplicate here
+    const rows = sql.all<{ intent_id: string }>(
+      `SELECT o.intent_id FROM chain_transaction_hashes h JOIN operations o ON o.tx_id = h.tx_id
+        WHERE h.hash = ? AND o.intent_id IS NOT NULL LIMIT ?`,
+      hash.toLowerCase(),
+      limit * 4,
+    );
+    return [...new Set(rows.map((r) => r.intent_id))].slice(0, limit);
+  },
+
   /** Records what the chain says about the payment after an operation settled. */
   updateFromChain(
     sql: Sql,
     id: string,
-    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint; heldSince: number },
+    state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint; refundedAfterRelease: bigint; heldSince: number },
     failure: { code: string; message: string } | null,
     now: number,
   ): void {
     sql.run(
       `UPDATE payment_intents SET status = ?, amount_capturable = ?, amount_held = ?, amount_released = ?,
-         amount_refunded = ?, held_since = ?, failure_code = ?, failure_message = ?,
+         amount_refunded = ?, amount_refunded_after_release = ?, held_since = ?, failure_code = ?, failure_message = ?,
          updated_at = ? WHERE id = ?`,
       String(state.chainStatus),
       state.capturable.toString(),
       state.held.toString(),
       state.released.toString(),
       state.refunded.toString(),
+      state.refundedAfterRelease.toString(),
       state.heldSince,
       failure?.code ?? null,
       failure?.message ?? null,

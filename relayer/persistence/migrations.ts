@@ -278,6 +278,135 @@ CREATE INDEX kyc_changes_by_operation ON kyc_changes (operation_id);
 `,
   },
   {
+    version: 6,
+    name: "audit",
+    sql: `
+-- The auditor's ledger, projected from chain_logs (the escrow's logs) alone, never from the relayer's own records.
+-- The time of each log's block, filled by the projection (the timeline shows it).
+ALTER TABLE chain_logs ADD COLUMN block_time INTEGER;
+CREATE INDEX chain_logs_by_tx ON chain_logs (tx_hash);
+CREATE INDEX chain_logs_by_event ON chain_logs (event, block_number, log_index);
+
+-- Each payment as the chain tells it (the escrow's PaymentState and the parties of its terms).
+CREATE TABLE chain_payments (
+  payment_id             TEXT PRIMARY KEY,
+  merchant               TEXT NOT NULL,
+  buyer                  TEXT NOT NULL,
+  token                  TEXT NOT NULL,
+  partner                TEXT,
+  amount                 TEXT NOT NULL,
+  order_ref              TEXT NOT NULL,
+  status                 TEXT NOT NULL,
+  capturable             TEXT NOT NULL,
+  held                   TEXT NOT NULL,
+  released               TEXT NOT NULL,
+  refunded_after_release TEXT NOT NULL,
+  refunded               TEXT NOT NULL,
+  authorized_block       INTEGER NOT NULL,
+  authorized_at          INTEGER NOT NULL,
+  updated_block          INTEGER NOT NULL
+);
+CREATE INDEX chain_payments_by_status ON chain_payments (status, payment_id);
+CREATE INDEX chain_payments_by_update ON chain_payments (updated_block);
+
+-- One row per movement of money: a log makes zero or more (legs). Amounts are decimal strings; deltas signed.
+CREATE TABLE ledger_entries (
+  block_number     INTEGER NOT NULL,
+  log_index        INTEGER NOT NULL,
+  leg              INTEGER NOT NULL,
+  block_time       INTEGER NOT NULL,
+  tx_hash          TEXT NOT NULL,
+  kind             TEXT NOT NULL,
+  payment_id       TEXT,
+  token            TEXT NOT NULL,
+  merchant         TEXT,
+  buyer            TEXT,
+  account          TEXT,
+  amount           TEXT NOT NULL,
+  capturable_delta TEXT NOT NULL,
+  held_delta       TEXT NOT NULL,
+  balance_delta    TEXT NOT NULL,
+  PRIMARY KEY (block_number, log_index, leg)
+) WITHOUT ROWID;
+CREATE INDEX ledger_entries_by_merchant ON ledger_entries (merchant, block_number, log_index, leg);
+CREATE INDEX ledger_entries_by_buyer ON ledger_entries (buyer, block_number, log_index, leg);
+CREATE INDEX ledger_entries_by_token ON ledger_entries (token, block_number, log_index, leg);
+CREATE INDEX ledger_entries_by_kind ON ledger_entries (kind, block_number, log_index, leg);
+CREATE INDEX ledger_entries_by_time ON ledger_entries (block_time, block_number);
+
+-- Kept up to date as entries are written (never scanned): balances per account, what is owed per token, and
+-- daily buckets per token for the console's charts.
+CREATE TABLE ledger_balances (
+  token   TEXT NOT NULL,
+  account TEXT NOT NULL,
+  balance TEXT NOT NULL,
+  PRIMARY KEY (token, account)
+) WITHOUT ROWID;
+CREATE TABLE ledger_totals (
+  token      TEXT PRIMARY KEY,
+  capturable TEXT NOT NULL,
+  held       TEXT NOT NULL,
+  balances   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ledger_daily (
+  token      TEXT NOT NULL,
+  day        TEXT NOT NULL,
+  authorized TEXT NOT NULL,
+  captured   TEXT NOT NULL,
+  released   TEXT NOT NULL,
+  refunded   TEXT NOT NULL,
+  fees       TEXT NOT NULL,
+  payments   INTEGER NOT NULL,
+  PRIMARY KEY (token, day)
+) WITHOUT ROWID;
+-- Projection state: the last projected log (cursor_block, cursor_log), the treasury; merchants' partners.
+CREATE TABLE ledger_state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE ledger_merchants (
+  merchant TEXT PRIMARY KEY,
+  partner  TEXT
+);
+
+-- The auditor's payment list: keyset on payment_id under each filter; search by order reference.
+CREATE INDEX payment_intents_by_merchant_payment ON payment_intents (merchant_id, payment_id);
+CREATE INDEX payment_intents_by_buyer_payment ON payment_intents (buyer, payment_id);
+CREATE INDEX payment_intents_by_token_payment ON payment_intents (token, payment_id);
+CREATE INDEX payment_intents_by_status_payment ON payment_intents (status, payment_id);
+CREATE INDEX payment_intents_by_merchant_status_payment ON payment_intents (merchant_id, status, payment_id);
+CREATE INDEX payment_intents_by_order_ref ON payment_intents (order_ref, payment_id);
+-- Statuses that are rare slices of a common chain status get their own partial index, so their pages do not walk
+-- every payment of that chain status: captured with nothing held (requires_capture), never authorized with a failure.
+CREATE INDEX payment_intents_captured_unheld ON payment_intents (payment_id) WHERE status = '2' AND amount_held = '0';
+CREATE INDEX payment_intents_failed ON payment_intents (payment_id) WHERE status = '0' AND failure_code IS NOT NULL;
+-- The escrow's refundedAfterRelease, so the relayer's record gives the gross ever released (released + this), as
+-- the auditor's AuditPayment reports it.
+ALTER TABLE payment_intents ADD COLUMN amount_refunded_after_release TEXT NOT NULL DEFAULT '0';
+-- Reconciliation runs from the console: the chain rebuilt by the audit library against the relayer's records.
+-- At most one runs at a time (the partial unique index); differences are stored up to a cap, with their total.
+CREATE TABLE reconciliations (
+  id                TEXT PRIMARY KEY,
+  status            TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+  requested_by      TEXT NOT NULL,
+  head_block        INTEGER,
+  chain_payments    INTEGER,
+  relayer_records   INTEGER,
+  compared          INTEGER,
+  differences_total INTEGER,
+  differences       TEXT,
+  violations        TEXT,
+  error             TEXT,
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER
+);
+CREATE UNIQUE INDEX reconciliations_one_running ON reconciliations (status) WHERE status = 'running';
+CREATE INDEX reconciliations_by_start ON reconciliations (started_at DESC, id DESC);
+-- Search by transaction hash: the hash's transaction, then its operations.
+CREATE INDEX operations_by_tx ON operations (tx_id);
+`,
+  },
+  {
     version: 7,
     name: "receivables",
     sql: `

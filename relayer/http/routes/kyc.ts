@@ -41,7 +41,7 @@ const listChangesQuery = z.strictObject({
   address: address.optional(),
 });
 
-const changeSchema = z
+export const changeSchema = z
   .object({
     id: z.string(),
     object: z.literal("kyc_change"),
@@ -74,7 +74,7 @@ const recordSchema = z
   })
   .meta({ id: "KycRecord", description: "The registry's current record (the chain is the truth)" });
 
-const changeJson = (c: KycChange) => ({
+export const changeJson = (c: KycChange) => ({
   id: c.id,
   object: "kyc_change" as const,
   address: c.address,

@@ -1,0 +1,239 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The auditor console in a real browser (Debian's Chromium driven by playwright-core) against a real relayer,
+// chain and database: sign-in, keyboard navigation, search, a payment's timeline, a CSV export, the compliance
+// log, and a tampered database row showing up as a difference in reconciliation. Screenshots of every page go to
+// reports/screenshots/.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { after, before, describe, it } from "node:test";
+
+import { chromium, type Browser, type Page } from "playwright-core";
+
+import { issueApiKey } from "../../relayer/application/admin.js";
+import { runAuditScenario, waitForLedger, type AuditScenario } from "../relayer/support/audit-scenario.js";
+import { devWallet, startSystem, type TestSystem } from "../relayer/support/system.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const SCREENSHOTS = path.resolve("reports/screenshots");
+
+let system: TestSystem;
+let scenario: AuditScenario;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+const failedResponses = new Set<string>();
+
+const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+const heading = () => page.locator("h1").first().textContent();
+const alertText = () => page.locator("#alert").textContent();
+const audit = (p: string) => system.api("GET", p, undefined, { authorization: `Bearer ${scenario.auditorKey}` });
+
+async function signIn(key: string): Promise<void> {
+  await page.getByLabel("Auditor API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Every input and select on the page has a label a screen reader announces. */
+async function assertLabelled(): Promise<void> {
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select")]
+      .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label"))
+      .map((el) => el.id || el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, []);
+}
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  system = await startSystem();
+  scenario = await runAuditScenario(system, "console");
+  // one KYC decision, so the compliance log has a row
+  const { secret: complianceKey } = await issueApiKey(system.relayer.db, { scope: "compliance", label: "console tests" }, Date.now());
+  const kyc = await system.api(
+    "POST",
+    "/v1/kyc_records",
+    { address: devWallet(15).address, tier: "basic", country: "SG", expires_at: Math.floor(Date.now() / 1000) + 86_400 * 365, dossier_hash: `0x${"11".repeat(32)}`, reason: "onboarding" },
+    { authorization: `Bearer ${complianceKey}` },
+  );
+  assert.equal(kyc.status, 202);
+  await waitForLedger(system, scenario.auditorKey, [scenario.released, scenario.authorized, scenario.refunded, scenario.large].map((i) => i.payment_id));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text());
+  });
+  page.on("pageerror", (error) => consoleErrors.push(error.message));
+  page.on("response", (response) => {
+    if (response.status() >= 400) failedResponses.add(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+describe("auditor console", () => {
+  it("is served at /auditor with a Content-Security-Policy that forbids inline scripts", async () => {
+    const response = await fetch(`${system.relayer.url}/auditor/`);
+    assert.equal(response.status, 200);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(await response.text(), /<script>|<style|\son\w+="|style="/);
+  });
+
+  it("refuses a bad key and a merchant's key with a visible error, then signs in with the auditor's key to the overview", async () => {
+    await page.goto(`${system.relayer.url}/auditor`);
+    assert.equal(await heading(), "Sign in");
+    await assertLabelled();
+    await signIn("sk_not_a_real_key");
+    await page.locator("#alert").waitFor({ state: "visible" });
+    assert.match((await alertText()) ?? "", /invalid or has been revoked/);
+    await shot("login-error");
+    await signIn(system.merchantKey);
+    await page.waitForFunction(() => /not an auditor key/.test(document.getElementById("alert")?.textContent ?? ""));
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+
+    await signIn(scenario.auditorKey);
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Overview" && document.querySelector("table") !== null);
+    assert.equal(await page.locator("#alert").isHidden(), true);
+    // the key lives in sessionStorage only, never in the URL
+    assert.ok(!page.url().includes(scenario.auditorKey));
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    const solvency = page.locator("table").first();
+    assert.match((await solvency.textContent()) ?? "", /Solvent/);
+    assert.equal(await page.locator("svg.chart").count(), 2);
+    await shot("overview");
+  });
+
+  it("moves through the main menu with the keyboard alone", async () => {
+    // a fresh load: keyboard focus starts at the top of the document
+    await page.goto("about:blank");
+    await page.goto(`${system.relayer.url}/auditor/#/overview`);
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Overview");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    const reached: string[] = [];
+    for (let i = 0; i < 10 && reached.at(-1) !== "Compliance"; i++) {
+      await page.keyboard.press("Tab");
+      reached.push((await page.evaluate(() => document.activeElement?.textContent)) ?? "");
+    }
+    assert.deepEqual(reached, ["Overview", "Payments", "Ledger", "Compliance"]);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.tagName === "H1" && document.activeElement.textContent === "Compliance log");
+    assert.match(page.url(), /#\/compliance$/);
+    assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), "Compliance");
+  });
+
+  it("finds a payment by its order reference and by a transaction hash", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/payments`);
+    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 4);
+    await assertLabelled();
+    await shot("payments");
+    await page.getByLabel("Search payments").fill("console-large");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => /found/.test(document.querySelector("caption")?.textContent ?? ""));
+    const rows = page.locator("tbody tr");
+    assert.equal(await rows.count(), 1);
+    assert.equal(await rows.first().locator("a").getAttribute("title"), scenario.large.payment_id);
+
+    const detail = (await audit(`/v1/audit/payments/${scenario.refunded.payment_id}`)).body;
+    const refundTx = detail.timeline.find((e: any) => e.event === "PaymentRefunded").transaction_hash;
+    await page.getByLabel("Search payments").fill(refundTx);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.waitForFunction(
+      (id) => document.querySelectorAll("tbody tr").length === 1 && document.querySelector("tbody tr a")?.getAttribute("title") === id,
+      scenario.refunded.payment_id,
+    );
+    await shot("payments-search");
+  });
+
+  it("shows a payment's timeline with block numbers and transaction hashes", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/payments/${scenario.released.payment_id}`);
+    await page.waitForFunction(() => document.querySelectorAll(".timeline-item").length > 0);
+    const expected = (await audit(`/v1/audit/payments/${scenario.released.payment_id}`)).body.timeline;
+    const items = page.locator(".timeline-item");
+    assert.deepEqual(await items.locator("h3").allTextContents(), ["PaymentAuthorized", "PaymentCaptured", "PaymentReleased", "PaymentRefunded"]);
+    for (const [i, event] of expected.entries()) {
+      const text = (await items.nth(i).textContent()) ?? "";
+      assert.ok(text.includes(String(event.block_number)), `block ${event.block_number} in ${text}`);
+      assert.ok(text.includes(event.transaction_hash), `tx ${event.transaction_hash} in ${text}`);
+    }
+    const agrees = await page.locator("table").first().locator("tbody tr td:last-child").allTextContents();
+    assert.deepEqual([...new Set(agrees)], ["Yes"]); // relayer and chain agree on every field
+    await shot("payment-timeline");
+  });
+
+  it("downloads the payments as CSV with every row", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/payments`);
+    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 4);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    assert.equal(download.suggestedFilename(), "payments.csv");
+    const text = readFileSync((await download.path())!, "utf8");
+    const rows = text.trimEnd().split("\r\n").map((line) => line.split(","));
+    assert.equal(rows[0]![0], "payment_id");
+    assert.equal(rows.length, 5);
+    const refs = rows.slice(1).map((r) => r[5]).sort();
+    assert.deepEqual(refs, ["console-authorized", "console-large", "console-refunded", "console-released"]);
+    const large = rows.find((r) => r[5] === "console-large")!;
+    assert.equal(large[6], "12000000000");
+  });
+
+  it("lists ledger entries and filters them by kind", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/ledger`);
+    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length > 5);
+    await assertLabelled();
+    await shot("ledger");
+    await page.getByLabel("Kind").selectOption("refund");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("tbody tr")];
+      return rows.length === 2 && rows.every((r) => r.textContent?.includes("refund"));
+    });
+  });
+
+  it("shows the compliance log: KYC changes and the large-transaction report", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/compliance`);
+    await page.waitForFunction(() => (document.querySelectorAll("table")[1]?.textContent ?? "").includes("12,000.000000"));
+    await page.waitForFunction(() => (document.querySelectorAll("table")[0]?.textContent ?? "").includes("onboarding"));
+    await shot("compliance");
+  });
+
+  it("shows a tampered database row as a difference after reconciliation", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/reconciliation`);
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Reconciliation");
+    await page.getByRole("button", { name: "Run reconciliation" }).click();
+    await page.waitForFunction(() => /Reconciled: no differences/.test(document.getElementById("reconciliation-status")?.textContent ?? ""), undefined, { timeout: 60_000 });
+
+    // Someone edits the relayer's database behind its back: the refund recorded for one payment.
+    const db = new DatabaseSync(system.config.DATABASE_PATH);
+    db.exec("PRAGMA busy_timeout = 5000");
+    assert.equal(db.prepare("UPDATE payment_intents SET amount_refunded = '1' WHERE id = ?").run(scenario.refunded.id).changes, 1);
+    db.close();
+
+    await page.getByRole("button", { name: "Run reconciliation" }).click();
+    await page.waitForFunction(() => /^1 difference$/.test(document.getElementById("reconciliation-status")?.textContent ?? ""), undefined, { timeout: 60_000 });
+    const rows = page.locator("section").filter({ hasText: "Differences" }).locator("tbody tr");
+    assert.equal(await rows.count(), 1);
+    const cells = await rows.first().locator("th, td").allTextContents();
+    assert.equal(cells[1], "mismatch");
+    assert.equal(cells[2], scenario.refunded.id);
+    assert.equal(cells[3], "amount_refunded");
+    assert.match(cells[4]!, /\(5000000\)/);
+    assert.match(cells[5]!, /\(1\)/);
+    await shot("reconciliation");
+  });
+
+  it("ran without a script error, a Content-Security-Policy violation or an unexpected failed request", () => {
+    // failed requests are checked by URL below; the browser also logs each as "Failed to load resource"
+    assert.deepEqual(consoleErrors.filter((e) => !/^Failed to load resource: the server responded with a status of/.test(e)), []);
+    // the refused keys, and "no reconciliation yet" before the first run
+    assert.deepEqual([...failedResponses].sort(), ["401 /v1/audit/overview", "403 /v1/audit/overview", "404 /v1/audit/reconciliations/latest"]);
+  });
+});
