@@ -10,10 +10,12 @@ import { settlementHandler } from "./application/settlement.js";
 import { PaymentsService } from "./application/payments.js";
 import { PayoutsService } from "./application/payouts.js";
 import { queueDueReleases, runSettlement } from "./application/scheduled.js";
-import { chainActivityHandler, chainReorgHandler } from "./application/chain-activity.js";
+import { allOf, chainActivityHandler, chainReorgHandler } from "./application/chain-activity.js";
+import { receivableActivityHandler, receivableReorgHandler } from "./application/receivable-activity.js";
 import { receivableSettlementHandler, ReceivablesService } from "./application/receivables.js";
 import { Confirmer, type SettlementHandler } from "./chain/confirmer.js";
-import { Indexer } from "./chain/indexer.js";
+import { Indexer, type FollowedContract } from "./chain/indexer.js";
+import { parseEscrowLog } from "./chain/escrow-calls.js";
 import { EscrowReader, readBlockTimes, readTokenInfo, ReceivableReader, RegistryReader } from "./chain/reader.js";
 import { LedgerProjector } from "./application/ledger-projector.js";
 import { ReconciliationService } from "./application/reconciliation.js";
@@ -21,7 +23,7 @@ import { rebuildFromChain } from "../audit/index.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
 import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
-import { registryInterface } from "./chain/receivable-calls.js";
+import { parseRegistryLog, registryInterface } from "./chain/receivable-calls.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
 import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -136,16 +138,6 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     SettlementToken__factory.createInterface(),
   ] as unknown as Interface[];
   const submitter = new Submitter(db, provider, signer, escrowLane(escrow), { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
-  const indexer = new Indexer(
-    db,
-    provider,
-    escrow,
-    deployment.deploymentBlock,
-    config.CONFIRMATIONS,
-    chainActivityHandler(db, reader, payments, now),
-    {},
-    chainReorgHandler(db, reader, payments, now),
-  );
   const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
   // The console's reconciliation: the audit library rebuilds the chain's ledger over this relayer's RPC.
   const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now());
@@ -215,6 +207,19 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     { chainId: BigInt(chainId), registry: receivableRegistry!, token: token.address },
     receivableReader,
     reader,
+  );
+  // One indexer follows the escrow and, when deployed, the receivable registry: others' logs reach both handlers.
+  const followed: FollowedContract[] = [{ name: "escrow", address: escrow, parse: parseEscrowLog }];
+  if (receivableRegistry) followed.push({ name: "receivables", address: receivableRegistry, parse: parseRegistryLog });
+  const indexer = new Indexer(
+    db,
+    provider,
+    followed,
+    deployment.deploymentBlock,
+    config.CONFIRMATIONS,
+    allOf(chainActivityHandler(db, reader, payments, now), ...(receivables ? [receivableActivityHandler(db, receivableReader!, receivables, now)] : [])),
+    {},
+    allOf(chainReorgHandler(db, reader, payments, now), ...(receivables ? [receivableReorgHandler(db, receivableReader!, receivables, now)] : [])),
   );
   const settlePayments = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
   const settleReceivables = receivables && receivableSettlementHandler(db, receivableReader!, receivables, now);

@@ -1,9 +1,10 @@
 // What others did on chain to our merchants' payments (a buyer's reclaim, a release or refund by another tool,
 // a dispute): the intent takes the payment's on-chain state and an event records what happened, as for our own
-// operations, so merchants see it in the API and in their webhooks.
+// operations, so merchants see it in the API and in their webhooks. The registry's logs are handled the same way
+// in receivable-activity.ts; `allOf` gives the indexer both.
 import type { IndexedLog, LogHandler, ReorgHandler } from "../chain/indexer.js";
 import type { PaymentIntent } from "../domain/payment-intent.js";
-import type { Database } from "../persistence/database.js";
+import type { Database, Sql } from "../persistence/database.js";
 import { intents } from "../persistence/intents.js";
 import type { PaymentsService } from "./payments.js";
 import type { ChainReader, OnChainPayment } from "./ports.js";
@@ -78,4 +79,14 @@ export function chainReorgHandler(db: Database, reader: ChainReader, payments: P
       });
     };
   };
+}
+
+/** One handler for the indexer from several (the escrow's, the registry's): each reads first, then all apply in one transaction. */
+export function allOf<H extends LogHandler | ReorgHandler>(...handlers: H[]): H {
+  return (async (logs: IndexedLog[]) => {
+    const applies = await Promise.all(handlers.map((handler) => handler(logs)));
+    return (sql: Sql) => {
+      for (const apply of applies) apply(sql);
+    };
+  }) as H;
 }

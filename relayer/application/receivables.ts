@@ -30,6 +30,7 @@ import type { Database, Sql } from "../persistence/database.js";
 import { merchants, type Merchant } from "../persistence/merchants.js";
 import { financingOffers, receivableActions, receivables, type FinancingOffer } from "../persistence/receivables.js";
 import { recordEvent } from "./events.js";
+import { applyInvoice, readInvoices, type InvoiceViews } from "./receivable-mirror.js";
 import type { ChainReader, ReceivableChainReader } from "./ports.js";
 
 export interface ReceivablesContext {
@@ -66,7 +67,8 @@ export interface Decision {
   details?: Record<string, unknown>;
 }
 
-const SUCCEEDED_EVENT: Record<ReceivableAction, string> = {
+/** The event recorded when an action succeeds on chain (ours through the confirmer, others' through the indexer). */
+export const SUCCEEDED_EVENT: Record<ReceivableAction, string> = {
   issue: "receivable.issued",
   accept: "receivable.accepted",
   reject: "receivable.rejected",
@@ -438,44 +440,21 @@ export function receivableSettlementHandler(db: Database, reader: ReceivableChai
       }
       return [...tokenIds];
     });
-    const views = new Map<string, ChainReceivable>();
-    for (const root of roots) {
-      const ids = await reader.invoiceParts(BigInt(root)).catch(() => [BigInt(root)]);
-      const parts = await Promise.all(ids.map((id) => reader.receivable(id)));
-      parts.forEach((p) => p && views.set(p.tokenId.toString(), p));
-    }
+    const views = await readInvoices(reader, roots);
     return (sql) => {
       for (const s of ours) settleOne(sql, s, views, service, now());
     };
   };
 }
 
-function settleOne(sql: Sql, s: SettledOperation, views: Map<string, ChainReceivable>, service: ReceivablesService, now: number): void {
+function settleOne(sql: Sql, s: SettledOperation, views: InvoiceViews, service: ReceivablesService, now: number): void {
   const action = receivableActions.byOperation(sql, s.operation.id);
   if (!action) return;
   const before = receivables.get(sql, action.receivableId)!;
   const failure = s.outcome.ok ? null : { code: s.outcome.code, message: s.outcome.message };
   receivableActions.settle(sql, action.id, { ok: s.outcome.ok, transactionHash: s.txHash, failure }, now);
   // The chain's view of every part of the invoice: holders, states, repayments, new parts.
-  const previous = new Map(receivables.ofRoot(sql, before.rootId).map((r) => [r.tokenId, r]));
-  const becameRepaid: Receivable[] = [];
-  const newParts: Receivable[] = [];
-  for (const view of [...views.values()].filter((v) => rootOf(sql, v) === before.rootId)) {
-    const key = view.tokenId.toString();
-    const old = previous.get(key);
-    let row = old;
-    if (!row) {
-      const parent = receivables.getByTokenId(sql, view.parent);
-      if (!parent) continue;
-      const id = newId("rcv");
-      receivables.insert(sql, { ...parent, id, tokenId: key, parentId: parent.id, rootId: parent.rootId, holder: view.holder, faceValue: view.faceValue, pendingActions: [], createdAt: now, updatedAt: now });
-      row = receivables.get(sql, id)!;
-      newParts.push(row);
-    }
-    receivables.applyChain(sql, row.id, view, now);
-    if (view.holder !== "0x0000000000000000000000000000000000000000") receivables.addHolder(sql, row.id, view.holder, now, s.txHash);
-    if (old && old.chainState !== ReceivableState.Repaid && view.state === ReceivableState.Repaid) becameRepaid.push(row);
-  }
+  const { newParts, becameRepaid } = applyInvoice(sql, before.rootId, views, s.txHash, now);
   const after = receivables.get(sql, before.id)!;
   const call = deserializeReceivableCall(s.operation.kind, s.operation.payload);
   const base = { transaction_hash: s.txHash, block_number: s.blockNumber };
@@ -507,9 +486,4 @@ function settleOne(sql: Sql, s: SettledOperation, views: Map<string, ChainReceiv
     );
     service.notifyOffer(sql, financingOffers.get(sql, action.offerId)!, after, "financing_offer.accepted", now, { ...base, price: financed.args.price, fee: financed.args.fee });
   }
-}
-
-/** The receivable id of the invoice `view` belongs to (by its root's token id). */
-function rootOf(sql: Sql, view: ChainReceivable): string | undefined {
-  return receivables.getByTokenId(sql, view.root)?.id;
 }

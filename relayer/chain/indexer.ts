@@ -1,6 +1,8 @@
-// Follows the escrow's logs from the deployment block, once they have CONFIRMATIONS blocks, idempotently, and
-// detects reorgs by block hash. Logs of transactions the relayer did not send (a buyer's reclaim, a release or a
-// refund by another tool) are handed to the domain, so they show up in intents, events and webhooks.
+// Follows the logs of the relayer's contracts (the escrow, and the receivable registry when deployed) from the
+// deployment block, once they have CONFIRMATIONS blocks, idempotently, and detects reorgs by block hash: one
+// cursor, one eth_getLogs over every address per range. Logs of transactions the relayer did not send (a buyer's
+// reclaim, a holder's own ERC-721 transfer, anyone's markOverdue) are handed to the domain, so they show up in
+// intents, receivables, events and webhooks; the relayer's own are settled by the confirmer, never twice.
 //
 // A reorg shallower than CONFIRMATIONS never reaches indexed blocks. A deeper one (the stored hash of an indexed
 // block changed) rewinds to the highest indexed block still on the chain; the logs above it are handed to the
@@ -12,9 +14,18 @@ import type { JsonRpcProvider, Log } from "ethers";
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions } from "../persistence/chain-store.js";
 import { ledger } from "../persistence/ledger.js";
-import { parseEscrowLog } from "./escrow-calls.js";
+import type { LogParser } from "./log-parser.js";
+
+/** A contract the indexer follows: its logs are stored under `name` (chain_logs.contract) and decoded by `parse`. */
+export interface FollowedContract {
+  name: "escrow" | "receivables";
+  address: string;
+  parse: LogParser;
+}
 
 export interface IndexedLog {
+  /** Which followed contract emitted it. */
+  contract: FollowedContract["name"];
   blockNumber: number;
   blockHash: string;
   logIndex: number;
@@ -40,11 +51,12 @@ export interface IndexerOptions {
 
 export class Indexer {
   readonly #options: IndexerOptions;
+  readonly #byAddress: Map<string, FollowedContract>;
 
   constructor(
     private readonly db: Database,
     private readonly provider: JsonRpcProvider,
-    private readonly escrow: string,
+    contracts: readonly FollowedContract[],
     private readonly deploymentBlock: number,
     private readonly confirmations: number,
     private readonly onLogs: LogHandler,
@@ -53,6 +65,7 @@ export class Indexer {
     private readonly now: () => number = Date.now,
   ) {
     this.#options = { maxRange: 2_000, keepBlocks: 256, ...options };
+    this.#byAddress = new Map(contracts.map((c) => [c.address.toLowerCase(), c]));
   }
 
   /** Indexes the next range of confirmed blocks. Returns how many logs it stored. */
@@ -70,11 +83,11 @@ export class Indexer {
     if (from > safe) return 0;
     const to = Math.min(safe, from + this.#options.maxRange - 1);
     const [rawLogs, toBlock] = await Promise.all([
-      this.provider.getLogs({ address: this.escrow, fromBlock: from, toBlock: to }),
+      this.provider.getLogs({ address: [...this.#byAddress.values()].map((c) => c.address), fromBlock: from, toBlock: to }),
       this.provider.getBlock(to),
     ]);
     if (!toBlock?.hash) return 0;
-    const logs = rawLogs.map(parse).filter((l): l is IndexedLog => l !== null);
+    const logs = rawLogs.map((log) => this.#parse(log)).filter((l): l is IndexedLog => l !== null);
     const [ours, indexed] = await this.db.read((sql) => {
       const known = new Set<string>();
       const stored = new Set<IndexedLog>();
@@ -89,9 +102,9 @@ export class Indexer {
     await this.db.transaction((sql) => {
       for (const log of logs) {
         sql.run(
-          `INSERT OR IGNORE INTO chain_logs (block_number, block_hash, log_index, tx_hash, event, payment_id, data)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          log.blockNumber, log.blockHash, log.logIndex, log.txHash, log.event, log.paymentId, JSON.stringify(log.args),
+          `INSERT OR IGNORE INTO chain_logs (block_number, block_hash, log_index, tx_hash, event, payment_id, data, contract)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          log.blockNumber, log.blockHash, log.logIndex, log.txHash, log.event, log.paymentId, JSON.stringify(log.args), log.contract,
         );
       }
       sql.run("INSERT OR REPLACE INTO indexed_blocks (number, hash) VALUES (?, ?)", to, toBlock.hash);
@@ -116,11 +129,12 @@ export class Indexer {
     }
     const above = await this.db.read((sql) =>
       sql
-        .all<{ block_number: number; block_hash: string; log_index: number; tx_hash: string; event: string; payment_id: string | null; data: string }>(
+        .all<{ block_number: number; block_hash: string; log_index: number; tx_hash: string; event: string; payment_id: string | null; data: string; contract: FollowedContract["name"] }>(
           "SELECT * FROM chain_logs WHERE block_number > ? ORDER BY block_number, log_index",
           keep,
         )
         .map((r): IndexedLog => ({
+          contract: r.contract,
           blockNumber: r.block_number,
           blockHash: r.block_hash,
           logIndex: r.log_index,
@@ -156,22 +170,25 @@ export class Indexer {
       apply(sql);
     });
   }
-}
 
-function parse(log: Log): IndexedLog | null {
-  const parsed = parseEscrowLog(log.topics, log.data);
-  if (!parsed) return null;
-  const args: Record<string, string> = {};
-  parsed.fragment.inputs.forEach((input, i) => {
-    args[input.name] = String(parsed.args[i]);
-  });
-  return {
-    blockNumber: log.blockNumber,
-    blockHash: log.blockHash,
-    logIndex: log.index,
-    txHash: log.transactionHash,
-    event: parsed.name,
-    paymentId: args.paymentId ?? null,
-    args,
-  };
+  /** Decodes a log with its contract's events; null for anything else (e.g. role changes). */
+  #parse(log: Log): IndexedLog | null {
+    const contract = this.#byAddress.get(log.address.toLowerCase());
+    const parsed = contract?.parse(log.topics, log.data);
+    if (!contract || !parsed) return null;
+    const args: Record<string, string> = {};
+    parsed.fragment.inputs.forEach((input, i) => {
+      args[input.name] = String(parsed.args[i]);
+    });
+    return {
+      contract: contract.name,
+      blockNumber: log.blockNumber,
+      blockHash: log.blockHash,
+      logIndex: log.index,
+      txHash: log.transactionHash,
+      event: parsed.name,
+      paymentId: contract.name === "escrow" ? (args.paymentId ?? null) : null,
+      args,
+    };
+  }
 }

@@ -3,9 +3,20 @@
 import { Interface } from "ethers";
 
 import { IReceivableRegistry__factory } from "../../typechain-types/index.js";
+import { logParser } from "./log-parser.js";
 import type { Authorization, FinanceOffer, InvoiceTerms, RepaymentSource } from "./receivable-typed-data.js";
 
 export const registryInterface: Interface = IReceivableRegistry__factory.createInterface() as unknown as Interface;
+
+/** The registry's ERC-721 events (not in IReceivableRegistry): a holder's own transfers, and the mints and burns. */
+export const registryTokenInterface = new Interface([
+  "event Transfer(address indexed from, address indexed to, uint256 indexed tokenId)",
+  "event Approval(address indexed owner, address indexed approved, uint256 indexed tokenId)",
+  "event ApprovalForAll(address indexed owner, address indexed operator, bool approved)",
+]);
+
+/** Decodes every event the registry emits, by topic (the indexer follows the registry with it). */
+export const parseRegistryLog = logParser([registryInterface, registryTokenInterface]);
 
 export type ReceivableCall =
   | { kind: "rcv_issue"; terms: InvoiceTerms; signature: string }

@@ -277,13 +277,13 @@ export const ledger = {
     return { block: Number(stateValue(sql, "cursor_block") ?? -1), log: Number(stateValue(sql, "cursor_log") ?? -1) };
   },
 
-  /** Chain logs not projected yet, in chain order. */
+  /** The escrow's chain logs not projected yet, in chain order (the receivable registry's are not the ledger's). */
   unprojected(sql: Sql, limit: number): ChainLogRow[] {
     const c = this.cursor(sql);
     return sql
       .all<LogRecord>(
         `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs
-          WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT ?`,
+          WHERE (block_number, log_index) > (?, ?) AND contract = 'escrow' ORDER BY block_number, log_index LIMIT ?`,
         c.block, c.log, limit,
       )
       .map(toLog);
@@ -328,7 +328,7 @@ export const ledger = {
     sql.run("DELETE FROM ledger_entries WHERE block_number > ?", keep);
     const configuration = sql.all<LogRecord>(
       `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs
-        WHERE event IN ('TreasurySet', 'MerchantConfigured') AND block_number <= ? ORDER BY block_number, log_index`,
+        WHERE event IN ('TreasurySet', 'MerchantConfigured') AND contract = 'escrow' AND block_number <= ? ORDER BY block_number, log_index`,
       keep,
     );
     sql.run("DELETE FROM ledger_merchants");

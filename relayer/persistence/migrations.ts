@@ -500,4 +500,14 @@ CREATE INDEX receivable_actions_by_receivable ON receivable_actions (receivable_
 CREATE INDEX receivable_actions_pending ON receivable_actions (receivable_id) WHERE status = 'pending';
 `,
   },
+  {
+    version: 8,
+    name: "registry logs",
+    sql: `
+-- The indexer follows the ReceivableRegistry as well as the escrow: each log names the contract that emitted it
+-- ('escrow' or 'receivables'), so the auditor's ledger projects the escrow's alone (both emit TreasurySet).
+-- Every log indexed before this migration is the escrow's.
+ALTER TABLE chain_logs ADD COLUMN contract TEXT NOT NULL DEFAULT 'escrow';
+`,
+  },
 ];

@@ -167,6 +167,11 @@ export const receivables = {
     );
   },
 
+  /** Forgets that `address` held `id` through `transactionHash` (a reorg dropped that transaction). */
+  removeHolder(sql: Sql, id: string, address: string, transactionHash: string): void {
+    sql.run("DELETE FROM receivable_holders WHERE receivable_id = ? AND address = ? AND transaction_hash = ?", id, address, transactionHash);
+  },
+
   holders(sql: Sql, id: string): { address: string; since: number; transactionHash: string | null }[] {
     return sql
       .all<{ address: string; since: number; transaction_hash: string | null }>(
