@@ -12,7 +12,11 @@ import { parseQuery } from "../validate.js";
 const listEventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   starting_after: objectId("evt").optional(),
-  object_id: objectId("pi").optional(),
+  /** A payment intent's, a receivable's or a financing offer's events. */
+  object_id: z
+    .string()
+    .regex(/^(pi|rcv|ofr)_[0-9a-f]{24}$/, "must be the id of a payment intent (pi_), a receivable (rcv_) or a financing offer (ofr_)")
+    .optional(),
 });
 
 export const eventSchema = z
