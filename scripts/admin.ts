@@ -14,6 +14,7 @@ import { getAddress, JsonRpcProvider, Network, Wallet, ZeroAddress, ZeroHash } f
 
 import {
   AdminError,
+  grantReceivables,
   issueApiKey,
   listApiKeys,
   listMerchants,
@@ -134,6 +135,7 @@ const merchantJson = (m: Merchant) => ({
   fee_bps: m.feeBps,
   partner: m.partner,
   partner_share_bps: m.partnerShareBps,
+  capabilities: m.capabilities,
   created: seconds(m.createdAt),
 });
 
@@ -148,8 +150,11 @@ const keyJson = (k: ApiKey) => ({
 });
 
 const merchantText = (m: Merchant) =>
-  `${m.id}  ${m.name}  ${m.address}\n    fee ${m.feeBps} bps, settles to ${m.settlementAddress}` +
-  (m.partner === ZeroAddress ? ", no partner" : `, partner ${m.partner} (${m.partnerShareBps} bps of the fee)`);
+  `${m.id}  ${m.name}  ${m.address}  [${m.capabilities.join(", ")}]` +
+  (m.capabilities.includes("payments")
+    ? `\n    fee ${m.feeBps} bps, settles to ${m.settlementAddress}` +
+      (m.partner === ZeroAddress ? ", no partner" : `, partner ${m.partner} (${m.partnerShareBps} bps of the fee)`)
+    : "");
 
 const keyText = (k: ApiKey) =>
   `${k.id}  ${k.scope.padEnd(10)} ${k.merchantId ?? "-"}  ${k.revokedAt === null ? "active " : "revoked"}  ${new Date(k.createdAt).toISOString()}  ${JSON.stringify(k.label)}`;
@@ -399,6 +404,43 @@ ${CHAIN_HELP}`,
     },
   },
   {
+    words: ["merchant", "enable-receivables"],
+    summary: "enable receivables for a merchant, or open a receivables-only account",
+    usage: `merchant enable-receivables <mer_id>
+merchant enable-receivables --name <name> --address <0x..>
+
+Enables receivables (issue, accept, split, transfer, finance, repay through /v1/receivables and
+/v1/financing_offers) for a registered merchant, by id; or, by address, for the account of that address,
+created receivables-only (no payment intents) if there is none: a supplier, a debtor or a financier.
+Issue it a key with key issue --scope merchant. Its on-chain actions still need KYC on the registry.
+
+  --name <name>     the new account's display name (with --address)
+  --address <0x..>  the party's on-chain address (the wallet that signs its receivable actions)`,
+    options: { name: { type: "string" }, address: { type: "string" } },
+    positionals: 1,
+    async run(ctx) {
+      const v = ctx.values;
+      const id = ctx.positionals[0];
+      if (id !== undefined && (v.name !== undefined || v.address !== undefined)) {
+        throw new UsageError("invalid_arguments", "give either a merchant id or --name and --address, not both");
+      }
+      if (id === undefined && v.name === undefined && v.address === undefined) {
+        throw new UsageError("missing_argument", "the account is required: merchant enable-receivables <mer_id>, or --name <name> --address <0x..>");
+      }
+      if (id !== undefined && !/^mer_[0-9a-f]{24}$/.test(id)) {
+        throw new UsageError("invalid_argument", `the merchant id must look like mer_ followed by 24 hex digits, got ${JSON.stringify(id)}`);
+      }
+      const target = id !== undefined ? { merchantId: id } : { address: address(required(v, "address"), "--address"), name: name(v) };
+      return withDatabase(ctx, true, async (db) => {
+        const { merchant, created } = await grantReceivables(db, target, Date.now());
+        return {
+          json: { ...merchantJson(merchant), created },
+          text: `${created ? "Created receivables account" : "Enabled receivables for"} ${merchant.id}\n  ${merchantText(merchant)}`,
+        };
+      });
+    },
+  },
+  {
     words: ["key", "issue"],
     summary: "issue an API key; prints its secret once",
     usage: `key issue --scope merchant --merchant <mer_id> [--label <text>]
@@ -480,10 +522,13 @@ Same as key issue --scope auditor --label <name>.
   },
 ];
 
+/** The command column of the help: as wide as the longest command. */
+const WIDTH = Math.max(...COMMANDS.map((c) => c.words.join(" ").length)) + 1;
+
 const GENERAL_HELP = `Usage: npm run admin -- <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.words.join(" ").padEnd(18)} ${c.summary}`).join("\n")}
+${COMMANDS.map((c) => `  ${c.words.join(" ").padEnd(WIDTH)} ${c.summary}`).join("\n")}
 
 Options of every command:
 ${COMMON_HELP}
@@ -504,7 +549,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<Output | st
   const inGroup = COMMANDS.filter((c) => c.words[0] === group);
   if (inGroup.length === 0) throw new UsageError("unknown_command", `unknown command ${JSON.stringify(group)}\n\n${GENERAL_HELP}`);
   const groupHelp = `Usage: npm run admin -- ${group} <${inGroup.map((c) => c.words[1]).join("|")}> [options]\n\n${inGroup
-    .map((c) => `  ${c.words.join(" ").padEnd(18)} ${c.summary}`)
+    .map((c) => `  ${c.words.join(" ").padEnd(WIDTH)} ${c.summary}`)
     .join("\n")}`;
   if (action === "--help" || action === "-h") return groupHelp;
   const command = inGroup.find((c) => c.words[1] === action);

@@ -1,7 +1,7 @@
 // Administration shared by the admin CLI and the demo start: merchants mirrored from the escrow, API keys.
 import type { ApiKey, NewApiKey } from "../persistence/api-keys.js";
 import { apiKeys } from "../persistence/api-keys.js";
-import type { Database } from "../persistence/database.js";
+import type { Database, Sql } from "../persistence/database.js";
 import { merchants, type Merchant } from "../persistence/merchants.js";
 
 export interface OnChainMerchant {
@@ -17,7 +17,8 @@ export type AdminErrorCode =
   | "merchant_exists"
   | "merchant_not_found"
   | "api_key_not_found"
-  | "api_key_already_revoked";
+  | "api_key_already_revoked"
+  | "receivables_already_enabled";
 
 /** A refusal an operator can act on (the CLI prints the message and exits non-zero); not a programming error. */
 export class AdminError extends Error {
@@ -67,29 +68,52 @@ export async function registerMerchant(
  * Enables an account for receivables (supply-chain finance): a supplier, debtor or financier acts through the
  * same kind of account and API key as a merchant. An existing merchant (a core enterprise that also takes
  * payments) gains the capability; a new address gets a receivables-only account, whose fee terms are unused
- * (payment intents are refused for it) and are filled with neutral values.
+ * (payment intents are refused for it) and are filled with neutral values. Enabling it again changes nothing
+ * (the demo start runs it on every start).
  */
 export async function enableReceivables(db: Database, input: { name: string; address: string }, now: number): Promise<Merchant> {
+  return db.transaction((sql) => enableByAddress(sql, input, now));
+}
+
+/**
+ * The admin CLI's: enables receivables for the account `merchantId`, or (with an address) for the account of that
+ * address, created receivables-only if there is none. Refuses an unknown id and an account already enabled.
+ */
+export async function grantReceivables(
+  db: Database,
+  target: { merchantId: string } | { name: string; address: string },
+  now: number,
+): Promise<{ merchant: Merchant; created: boolean }> {
   return db.transaction((sql) => {
-    const existing = merchants.getByAddress(sql, input.address);
-    if (existing) {
-      merchants.grant(sql, existing.id, "receivables");
-      return merchants.get(sql, existing.id)!;
+    const existing = "merchantId" in target ? merchants.get(sql, target.merchantId) : merchants.getByAddress(sql, target.address);
+    if ("merchantId" in target && !existing) throw new AdminError("merchant_not_found", `no merchant ${target.merchantId} in this database`);
+    if (existing?.capabilities.includes("receivables")) {
+      throw new AdminError("receivables_already_enabled", `${existing.id} (${existing.address}) is already enabled for receivables`);
     }
-    return merchants.create(
-      sql,
-      {
-        name: input.name,
-        address: input.address,
-        settlementAddress: input.address,
-        feeBps: 0,
-        partner: input.address,
-        partnerShareBps: 0,
-        capabilities: ["receivables"],
-      },
-      now,
-    );
+    const merchant = existing ? enableByAddress(sql, existing, now) : enableByAddress(sql, target as { name: string; address: string }, now);
+    return { merchant, created: !existing };
   });
+}
+
+function enableByAddress(sql: Sql, input: { name: string; address: string }, now: number): Merchant {
+  const existing = merchants.getByAddress(sql, input.address);
+  if (existing) {
+    merchants.grant(sql, existing.id, "receivables");
+    return merchants.get(sql, existing.id)!;
+  }
+  return merchants.create(
+    sql,
+    {
+      name: input.name,
+      address: input.address,
+      settlementAddress: input.address,
+      feeBps: 0,
+      partner: input.address,
+      partnerShareBps: 0,
+      capabilities: ["receivables"],
+    },
+    now,
+  );
 }
 
 /** Every merchant, newest first. */

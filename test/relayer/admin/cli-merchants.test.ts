@@ -64,7 +64,7 @@ describe("admin merchant create", () => {
     assert.match(body.id, /^mer_/);
     assert.deepEqual({ ...body, id: undefined, created: undefined }, {
       object: "merchant", id: undefined, name: "Acme", address: demo().address, settlement_address: demo().settlementAddress,
-      fee_bps: demo().feeBps, partner: demo().partner, partner_share_bps: demo().partnerShareBps, created: undefined,
+      fee_bps: demo().feeBps, partner: demo().partner, partner_share_bps: demo().partnerShareBps, capabilities: ["payments"], created: undefined,
     });
     assert.ok(Math.abs(body.created - Date.now() / 1000) < 60);
   });
