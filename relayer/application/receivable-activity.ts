@@ -10,7 +10,7 @@ import { ReceivableState } from "../chain/receivable-typed-data.js";
 import type { ChainReceivable, Receivable } from "../domain/receivable.js";
 import type { Database, Sql } from "../persistence/database.js";
 import { merchants } from "../persistence/merchants.js";
-import { receivables } from "../persistence/receivables.js";
+import { financingOffers, receivables } from "../persistence/receivables.js";
 import { recordEvent } from "./events.js";
 import type { ReceivableChainReader } from "./ports.js";
 import { adoptInvoice, applyInvoice, readInvoices, ZERO_ADDRESS, type InvoiceViews } from "./receivable-mirror.js";
@@ -45,16 +45,28 @@ function telling(logs: IndexedLog[]): IndexedLog[] {
   });
 }
 
-/** The root token id of each receivable `tokenIds` names: from the mirror, else from the registry. */
-async function rootsOf(db: Database, reader: ReceivableChainReader, tokenIds: string[]): Promise<Map<string, string>> {
-  const mirrored = await db.read((sql) =>
-    new Map(tokenIds.flatMap((t) => {
+/** The addresses a log names (issuer, debtor, recipients, new holder, financier...). */
+const addressesOf = (log: IndexedLog): string[] =>
+  Object.values(log.args).flatMap((v) => v.split(",")).filter((v) => /^0x[0-9a-fA-F]{40}$/.test(v) && v !== ZERO_ADDRESS);
+
+/**
+ * The root token id of each receivable the logs are about: from the mirror, else from the registry, but only when
+ * the log names an account of ours (an invoice issued, split or moved to it); others' invoices are not followed.
+ */
+async function rootsOf(db: Database, reader: ReceivableChainReader, logs: IndexedLog[]): Promise<Map<string, string>> {
+  const { mirrored, wanted } = await db.read((sql) => {
+    const mirrored = new Map<string, string>();
+    const wanted = new Set<string>();
+    for (const log of logs) {
+      const t = subjectOf(log);
       const row = receivables.getByTokenId(sql, t);
       const root = row && receivables.get(sql, row.rootId);
-      return root ? [[t, root.tokenId] as const] : [];
-    })),
-  );
-  for (const t of tokenIds) {
+      if (root) mirrored.set(t, root.tokenId);
+      else if (addressesOf(log).some((a) => isReceivablesAccount(sql, a))) wanted.add(t);
+    }
+    return { mirrored, wanted };
+  });
+  for (const t of wanted) {
     if (mirrored.has(t)) continue;
     const view = await reader.receivable(BigInt(t));
     if (view) mirrored.set(t, view.root.toString());
@@ -116,7 +128,7 @@ export function receivableActivityHandler(db: Database, reader: ReceivableChainR
     const logs = telling(foreign);
     const claims = foreign.filter((l) => l.contract === "receivables" && l.event === "Claimed");
     if (logs.length === 0 && claims.length === 0) return () => {};
-    const rootOfSubject = await rootsOf(db, reader, [...new Set(logs.map(subjectOf))]);
+    const rootOfSubject = await rootsOf(db, reader, logs);
     const views = await readInvoices(reader, rootOfSubject.values());
 
     return (sql) => {
@@ -132,6 +144,7 @@ export function receivableActivityHandler(db: Database, reader: ReceivableChainR
         if (!r) continue;
         const data = { source: "chain", chain_event: log.event, args: log.args, transaction_hash: log.txHash, block_number: log.blockNumber, ...details(sql, log) };
         service.notify(sql, r, ACTIVITY[log.event]!.type, at, data, extraAudience(sql, r, log));
+        if (log.event === "ReceivableFinanced") settleOfferUsed(sql, service, r, log, foreign, at);
       }
       for (const log of claims) {
         const account = merchants.getByAddress(sql, getAddress(log.args.account!));
@@ -145,6 +158,23 @@ export function receivableActivityHandler(db: Database, reader: ReceivableChainR
       }
     };
   };
+}
+
+/**
+ * A financing done on chain with an offer the relayer stores (the financier's signed offer, used by the holder
+ * directly): the offer is accepted, as when the holder accepts it through the API. The offer is the one whose
+ * nonce the financier's AuthorizationUsed of the same transaction names.
+ */
+function settleOfferUsed(sql: Sql, service: ReceivablesService, r: Receivable, financed: IndexedLog, batch: IndexedLog[], now: number): void {
+  for (const used of batch.filter((l) => l.txHash === financed.txHash && l.event === "AuthorizationUsed" && l.args.signer === financed.args.financier)) {
+    const offer = financingOffers.byNonce(sql, used.args.signer!, used.args.nonce!);
+    if (!offer || offer.receivableId !== r.id || offer.status !== "open") continue;
+    const a = financed.args;
+    financingOffers.settle(sql, offer.id, { ok: true, price: BigInt(a.price!), fee: BigInt(a.fee!), daysToMaturity: Number(a.daysToMaturity), transactionHash: financed.txHash }, now);
+    service.notifyOffer(sql, financingOffers.get(sql, offer.id)!, r, "financing_offer.accepted", now, {
+      source: "chain", transaction_hash: financed.txHash, block_number: financed.blockNumber, price: a.price, fee: a.fee,
+    });
+  }
 }
 
 /** Rows for an invoice the mirror does not have, when one of its parties on chain is an account of ours. */

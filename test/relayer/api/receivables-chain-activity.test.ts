@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { encodeBytes32String, id, parseEther, toBeHex, type Wallet } from "ethers";
+import { encodeBytes32String, id, parseEther, toBeHex, ZeroHash, type Wallet } from "ethers";
 
 import { Database } from "../../../relayer/persistence/database.js";
 import { ledger } from "../../../relayer/persistence/ledger.js";
 import { IReceivableRegistry__factory, ReceivableRegistry__factory } from "../../../typechain-types/index.js";
 import { devWallet, startSystem, type TestAccount, type TestSystem } from "../support/system.js";
 import { startWebhookReceiver, type Receiver } from "../support/webhook-receiver.js";
-import { acceptedInvoice, act, DAY, setUpParties, waitForReceivable, type Parties } from "./receivables-support.js";
+import { acceptedInvoice, act, DAY, setUpParties, signFor, waitForReceivable, type Parties } from "./receivables-support.js";
 
 let system: TestSystem;
 let p: Parties;
@@ -177,6 +177,33 @@ describe("an invoice issued on chain without the relayer", () => {
     const accepted = await act(p.debtor, r.id, "accept");
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
     await waitForReceivable(p.supplier, r.id, (x) => x.status === "accepted");
+  });
+});
+
+describe("a holder's own financing on the registry with an offer the relayer stores", () => {
+  it("moves the receivable to the financier with one receivable.financed event (no transfer event) and accepts the offer", async () => {
+    const r = await acceptedInvoice(system, p, "500000");
+    const expiry = (await system.chainTime()) + DAY;
+    const terms = { receivable: r.id, annual_rate_bps: 500, max_price: "500000", expiry };
+    const signed = await signFor(p.financier, { action: "offer", ...terms });
+    const offer = await p.financier.api("POST", "/v1/financing_offers", { ...terms, nonce: signed.nonce, signature: signed.signature });
+    assert.equal(offer.status, 201, JSON.stringify(offer.body));
+
+    const onChainOffer = { receivableId: BigInt(r.token_id), financier: p.financier.address, annualRateBps: 500, maxPrice: 500_000n, expiry, nonce: signed.nonce! };
+    const receipt = (await (await asParty(p.supplier).finance(onChainOffer, signed.signature, 0n, { nonce: ZeroHash, deadline: 0n, signature: "0x" })).wait())!;
+
+    const financed = await waitForReceivable(p.financier, r.id, (x) => x.holder === p.financier.address && x.financed === true);
+    assert.equal(financed.status, "accepted");
+    const types = (await eventsOf(p.supplier, r.id)).map((e) => e.type);
+    assert.equal(types.filter((t) => t === "receivable.financed").length, 1, JSON.stringify(types));
+    assert.equal(types.filter((t) => t === "receivable.transferred").length, 0, JSON.stringify(types));
+    const event = (await eventsOf(p.financier, r.id)).find((e) => e.type === "receivable.financed")!;
+    assert.equal(event.data.transaction_hash, receipt.hash);
+
+    const accepted = await p.financier.api("GET", `/v1/financing_offers/${offer.body.id}`);
+    assert.equal(accepted.body.status, "accepted", JSON.stringify(accepted.body));
+    assert.equal(accepted.body.price, event.data.price);
+    assert.deepEqual((await eventsOf(p.financier, offer.body.id)).map((e) => e.type).filter((t) => t === "financing_offer.accepted"), ["financing_offer.accepted"]);
   });
 });
 
