@@ -98,9 +98,15 @@ export const receivableRegister = {
     return row && toReceivable(sql, row);
   },
 
-  /** Every receivable of an invoice (the root and all its parts), in creation order. */
+  /**
+   * Every receivable of an invoice (the root and all its parts), in the order they were written: a split's parts
+   * in the split's order. At most MAX_PARTS_PER_INVOICE + 1 rows, sorted here by rowid.
+   */
   lineage(sql: Sql, rootId: string): Receivable[] {
-    return sql.all<ReceivableRecord>("SELECT * FROM receivables WHERE root_id = ? ORDER BY created_at, id", rootId).map((r) => toReceivable(sql, r));
+    return sql
+      .all<ReceivableRecord & { seq: number }>("SELECT rowid AS seq, * FROM receivables WHERE root_id = ?", rootId)
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => toReceivable(sql, r));
   },
 
   /** Everyone who held a receivable of the invoice, each receivable's holders in the order they came. */
