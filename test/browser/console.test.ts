@@ -277,6 +277,11 @@ describe("auditor console", () => {
       assert.equal(sum, minor(node.face), `the parts of ${node.id} add up to it`);
     }
     assert.ok(!nodes.some((n) => n.holder === ZERO));
+    // a split receivable names who held it before
+    const history = (id: string) => page.locator(`[data-id="${id}"] > .tree-history`);
+    assert.match((await history(invoice.root.id).textContent()) ?? "", /^Held by 0x/);
+    assert.match((await history(invoice.root.id).locator("code").getAttribute("title")) ?? "", new RegExp(`^${parties.supplier.address} since `));
+    assert.match((await history(invoice.tier2Part.id).locator("code").getAttribute("title")) ?? "", new RegExp(`^${parties.tier2.address} since `));
 
     // keyboard: one tab stop into the tree, then the arrow keys
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-id") ?? document.activeElement?.tagName);

@@ -42,7 +42,7 @@ function lineageTree(root, current) {
     });
     item.append(nodeLabel(node, labelId));
     if (node.holders.length > 1 || (node.holders.length === 1 && node.holders[0].address !== node.holder)) {
-      item.append(h("span", { class: "tree-history" }, "Held by ", node.holders.map((x, i) => [i ? " → " : "", code(short(x.address), `${x.address} since ${time(x.since)}`)])));
+      item.append(h("span", { class: "tree-history" }, "Held by ", node.holders.flatMap((x, i) => [i ? " → " : "", code(short(x.address), `${x.address} since ${time(x.since)}`)])));
     }
     items.push(item);
     if (node.children.length) {
