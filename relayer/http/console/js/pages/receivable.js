@@ -5,12 +5,11 @@ import { get } from "../api.js";
 import { h } from "../dom.js";
 import { amount, short, time } from "../format.js";
 import { code, loading, pageHeading } from "../ui.js";
-import { receivableStateBadge } from "./receivables.js";
+import { receivableStateBadge, ZERO_ADDRESS } from "./receivables.js";
 
-const ZERO = "0x0000000000000000000000000000000000000000";
 
 function nodeLabel(node, id) {
-  const holder = node.holder === ZERO ? h("span", { class: "muted" }, "none (split)") : code(short(node.holder), node.holder);
+  const holder = node.holder === ZERO_ADDRESS ? h("span", { class: "muted" }, "none (split)") : code(short(node.holder), node.holder);
   return h(
     "span",
     { class: "tree-label", id },

@@ -20,6 +20,8 @@ const STATE_TONE = { accepted: "info", repaid: "ok", overdue: "warn", defaulted:
 
 export const receivableStateBadge = (state) => badge(RECEIVABLE_STATE_LABELS[state] ?? state, STATE_TONE[state] ?? "neutral");
 
+export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+const shortId = (id) => `${id.slice(0, 9)}…${id.slice(-4)}`;
 const dueDate = (seconds) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "—");
 
 export function renderReceivables(main, params) {
@@ -80,12 +82,12 @@ export function renderReceivables(main, params) {
           caption: overdue ? "Overdue receivables, oldest due first, 25 per page" : "Receivables, newest first, 25 per page",
           columns: [
             { label: "Receivable", rowHeader: true, cell: (r) => h("a", { href: `#/receivables/${r.id}`, title: `Token id ${r.token_id}` }, r.id) },
-            { label: "Invoice", cell: (r) => (r.parent_id ? h("a", { href: `#/receivables/${r.root_id}` }, `part of ${r.root_id}`) : r.invoice_ref ?? "root") },
+            { label: "Invoice", cell: (r) => (r.parent_id ? ["part of ", h("a", { href: `#/receivables/${r.root_id}`, title: r.root_id }, shortId(r.root_id))] : r.invoice_ref ?? "root") },
             { label: "State", cell: (r) => receivableStateBadge(r.state) },
             { label: "Face value", numeric: true, cell: (r) => amount(r.face_value) },
             { label: "Principal paid", numeric: true, cell: (r) => amount(r.principal_paid) },
             { label: "Financed", cell: (r) => (r.financed ? "Yes" : "No") },
-            { label: "Holder", cell: (r) => code(short(r.holder), r.holder) },
+            { label: "Holder", cell: (r) => (r.holder === ZERO_ADDRESS ? "none (split)" : code(short(r.holder), r.holder)) },
             { label: "Issuer", cell: (r) => code(short(r.issuer), r.issuer) },
             { label: "Debtor", cell: (r) => code(short(r.debtor), r.debtor) },
             { label: "Due", cell: (r) => dueDate(r.due_at) },
