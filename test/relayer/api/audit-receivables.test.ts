@@ -1,8 +1,14 @@
 // The auditor's receivables register over a real relayer, chain and database: an invoice issued, accepted and split
 // twice through the parties' API, then seen by an auditor as a filtered, paginated list, a CSV export, a lineage
-// tree and (once the chain's clock passes due date + grace period) the overdue receivables of the overview.
+// tree and (once the chain's clock passes due date + grace period) the overdue receivables of the overview; and the
+// audit CLI reconciling that register with the registry rebuilt from its logs alone.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
+
+import { EXIT, runCli } from "../../../audit/cli.js";
 
 import { issueApiKey } from "../../../relayer/application/admin.js";
 import { splitInvoiceTwice, type SplitInvoice } from "../support/split-receivable.js";
@@ -152,14 +158,51 @@ describe("auditor API: the receivables register", () => {
     assert.equal(merchant.body.error.code, "insufficient_scope");
   });
 
+  it("the audit CLI finds the register and the registry's logs agreeing, then reports a holder changed in the relayer's database", async () => {
+    const file = path.join(system.dir, "audit-receivables.json");
+    const audit = async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const args = ["--rpc", system.config.RPC_URL, "--deployment", system.config.DEPLOYMENT_FILE, "--relayer", system.relayer.url, "--out", file];
+      const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line), env: { AUDITOR_KEY: auditorKey } });
+      return { code, out: out.join("\n"), err: err.join("\n"), report: JSON.parse(readFileSync(file, "utf8")) };
+    };
+    const clean = await audit();
+    assert.equal(clean.code, EXIT.clean, clean.out + clean.err);
+    assert.deepEqual(clean.report.reconciliation.receivables, { chain_receivables: 5, relayer_receivables: 5, compared: 5, differences: [] });
+    assert.match(clean.out, /receivables with .*: 5 compared, 5 on chain, 5 in the relayer's register, 0 differences/);
+
+    // someone edits the relayer's mirror behind its back: the part the supplier kept now "belongs" to tier 2
+    const db = new DatabaseSync(system.config.DATABASE_PATH);
+    db.exec("PRAGMA busy_timeout = 5000");
+    const tamper = (holder: string) => assert.equal(db.prepare("UPDATE receivables SET holder = ? WHERE id = ?").run(holder, invoice.kept.id).changes, 1);
+    try {
+      tamper(p.tier2.address);
+      const found = await audit();
+      assert.equal(found.code, EXIT.findings);
+      assert.deepEqual(found.report.reconciliation.receivables.differences, [
+        { kind: "mismatch", token_id: invoice.kept.token_id, receivable_id: invoice.kept.id, field: "holder", chain: p.supplier.address.toLowerCase(), relayer: p.tier2.address.toLowerCase() },
+      ]);
+      assert.equal(found.report.ok, false);
+    } finally {
+      tamper(p.supplier.address);
+      db.close();
+    }
+  });
+
   it("counts a receivable overdue from due date + the registry's grace period on, and lists the overdue ones oldest due first", async () => {
     const overdue = async () => (await audit("/v1/audit/overview")).body.overdue_receivables;
     const grace = Number(await registryOf(system).gracePeriod());
     assert.deepEqual({ ...(await overdue()), as_of: 0 }, { count: 0, more_than: false, grace_period: grace, as_of: 0 });
+    // the chain's clock set exactly (evm_increaseTime would add the wall-clock seconds that pass meanwhile)
+    const mineAt = async (timestamp: number) => {
+      await system.provider.send("evm_setNextBlockTimestamp", [timestamp]);
+      await system.provider.send("evm_mine", []);
+    };
     // one second before the registry would take markOverdue: nothing yet
-    await system.advanceTime(invoice.root.due_at + grace - 1 - (await system.chainTime()));
+    await mineAt(invoice.root.due_at + grace - 1);
     assert.equal((await overdue()).count, 0);
-    await system.advanceTime(1);
+    await mineAt(invoice.root.due_at + grace);
     const now = await overdue();
     assert.equal(now.count, 3);
     assert.equal(now.as_of, invoice.root.due_at + grace);
