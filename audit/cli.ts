@@ -13,8 +13,8 @@ import { getAddress, isAddress } from "ethers";
 import { AuditSetupError, rebuildFromChain, type AuditedDeployment, type RebuildProgress } from "./chain/rebuild.js";
 import { RpcConnectionError, RpcError } from "./chain/rpc.js";
 import { buildReport, writeReport, type AuditReport } from "./report.js";
-import { chainViewOf, reconcile } from "./reconcile.js";
-import { fetchRelayerPayments, RelayerApiError } from "./relayer/client.js";
+import { chainReceivableViewOf, chainViewOf, reconcile, reconcileReceivables } from "./reconcile.js";
+import { fetchRelayerPayments, fetchRelayerReceivables, RelayerApiError } from "./relayer/client.js";
 
 export const EXIT = { clean: 0, findings: 1, usage: 2 } as const;
 
@@ -24,7 +24,8 @@ Rebuilds the ledger from contract events and state alone and checks its invarian
 
   --rpc <url>             JSON-RPC endpoint of the chain (http or https)
   --deployment <file>     the deployment record written by npm run deploy
-  --relayer <url>         also reconcile with this relayer's records (GET /v1/audit/payments)
+  --relayer <url>         also reconcile with this relayer's records (GET /v1/audit/payments, and /v1/audit/receivables when
+                          the deployment has a receivable registry)
   --key <key>             the relayer auditor key (or set AUDITOR_KEY; the environment keeps it out of ps)
   --merchant <address>    reconcile only this merchant's payments (repeat for several); invariants cover all
   --to-block <n>          audit up to block n (default: the latest block)
@@ -168,7 +169,14 @@ function summary(report: AuditReport): string {
       lines.push(d.kind === "mismatch" ? `  mismatch ${d.payment_id} (${d.intent_id}) ${d.field}: chain ${d.chain}, relayer ${d.relayer}` : `  ${d.kind} ${d.payment_id}${d.kind === "extra" ? ` (${d.intent_id})` : ""}`);
     }
   }
-  const more = report.invariants.violations.length > 20 || (r?.differences.length ?? 0) > 20;
+  if (r?.receivables) {
+    const x = r.receivables;
+    lines.push(`receivables with ${r.relayer_url}: ${x.compared} compared, ${x.chain_receivables} on chain, ${x.relayer_receivables} in the relayer's register, ${x.differences.length} differences`);
+    for (const d of x.differences.slice(0, 20)) {
+      lines.push(d.kind === "mismatch" ? `  mismatch ${d.token_id} (${d.receivable_id}) ${d.field}: chain ${d.chain}, relayer ${d.relayer}` : `  ${d.kind} ${d.token_id}${d.kind === "extra" ? ` (${d.receivable_id})` : ""}`);
+    }
+  }
+  const more = report.invariants.violations.length > 20 || (r?.differences.length ?? 0) > 20 || (r?.receivables?.differences.length ?? 0) > 20;
   if (more) lines.push("  … (the full lists are in the report: --out)");
   lines.push(report.ok ? "result: clean" : "result: FINDINGS");
   return lines.join("\n");
@@ -194,7 +202,12 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
     if (options.relayerUrl) {
       const records = await fetchRelayerPayments(options.relayerUrl, options.key!);
       const result = reconcile([...rebuild.ledger.payments.values()].map(chainViewOf), records, options.merchants ? { merchants: options.merchants } : {});
-      reconciliation = { relayer_url: options.relayerUrl, merchants: options.merchants, ...result };
+      // the receivables register too, when the deployment has a registry (a receivable belongs to no merchant: --merchant does not scope it)
+      const register = rebuild.ledger.receivables;
+      const receivables = register
+        ? reconcileReceivables([...register.receivables.values()].map(chainReceivableViewOf), await fetchRelayerReceivables(options.relayerUrl, options.key!))
+        : null;
+      reconciliation = { relayer_url: options.relayerUrl, merchants: options.merchants, ...result, receivables };
     }
     const report = buildReport(rebuild, reconciliation);
     io.out(summary(report));

@@ -6,4 +6,5 @@ export { buildLedger, LedgerBuilder, type Ledger, type LedgerPayment, type Ledge
 export type { LedgerEvent, PaymentTermsRecord } from "./ledger/events.js";
 export { checkInvariants, owedByEscrow, INVARIANTS, type ChainState, type InvariantName, type Violation } from "./ledger/invariants.js";
 export { reconcile, chainViewOf, COMPARED_FIELDS, CHAIN_STATUSES, type AuditPayment, type ChainPaymentView, type ChainStatus, type Difference, type ReconcileOptions, type Reconciliation } from "./reconcile.js";
-export { fetchRelayerPayments, RelayerApiError } from "./relayer/client.js";
+export { reconcileReceivables, chainReceivableViewOf, RECEIVABLE_COMPARED_FIELDS, type AuditReceivable, type ChainReceivableView, type ReceivableDifference, type ReceivablesReconciliation } from "./reconcile.js";
+export { fetchRelayerPayments, fetchRelayerReceivables, RelayerApiError } from "./relayer/client.js";

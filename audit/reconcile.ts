@@ -194,3 +194,101 @@ export function chainViewOf(p: {
     amount_refunded: p.refunded,
   };
 }
+
+// ---- receivables: the registry rebuilt from its logs against the relayer's register (GET /v1/audit/receivables)
+
+/** A receivable as the relayer's auditor API returns it (the fields reconciliation reads). */
+export interface AuditReceivable {
+  id: string;
+  /** The ERC-721 token id, decimal. */
+  token_id: string;
+  face_value: string;
+  /** The zero address once split. */
+  holder: string;
+  /** The registry's state as the relayer last read it; `none` while its issue is not on chain. */
+  state: "none" | "pending" | "accepted" | "rejected" | "split" | "repaid" | "overdue" | "defaulted";
+  financed: boolean;
+}
+
+/** What the chain says about one receivable, in the fields reconciliation compares. */
+export interface ChainReceivableView {
+  /** The token id, any integer form (0x-hex as the ledger keeps it, or decimal). */
+  token_id: string;
+  face_value: bigint;
+  /** Null or the zero address once split. */
+  holder: string | null;
+  state: string;
+  financed: boolean;
+}
+
+export const RECEIVABLE_COMPARED_FIELDS = ["state", "face_value", "holder", "financed"] as const;
+export type ReceivableComparedField = (typeof RECEIVABLE_COMPARED_FIELDS)[number];
+
+export type ReceivableDifference =
+  | { kind: "missing"; token_id: string; chain: Record<ReceivableComparedField, string> }
+  | { kind: "extra"; token_id: string; receivable_id: string; relayer: Record<ReceivableComparedField, string> }
+  | { kind: "mismatch"; token_id: string; receivable_id: string; field: ReceivableComparedField; chain: string; relayer: string };
+
+export interface ReceivablesReconciliation {
+  chain_receivables: number;
+  relayer_receivables: number;
+  compared: number;
+  /** Ordered by token id (as a number), then by field order. */
+  differences: ReceivableDifference[];
+}
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/**
+ * Compares the registry's receivables with the relayer's register, token id by token id: state, face value, holder
+ * (a split receivable has none: null and the zero address agree) and financed. A relayer receivable in state `none`
+ * that the chain does not know is not a difference (its issue has not reached the chain, or failed). Token ids
+ * compare as numbers, addresses without regard to case.
+ * @throws Error if a relayer receivable is malformed (token id or face value not an integer) or appears twice.
+ */
+export function reconcileReceivables(chain: Iterable<ChainReceivableView>, relayer: Iterable<AuditReceivable>): ReceivablesReconciliation {
+  const onChain = new Map<bigint, ChainReceivableView>();
+  for (const r of chain) onChain.set(BigInt(r.token_id), r);
+  const records = new Map<bigint, AuditReceivable>();
+  for (const r of relayer) {
+    if (!/^\d+$/.test(r.token_id)) throw new Error(`relayer receivable ${r.id}: token_id ${JSON.stringify(r.token_id)} is not a decimal integer`);
+    const id = BigInt(r.token_id);
+    if (records.has(id)) throw new Error(`relayer lists receivable ${r.token_id} twice (${records.get(id)!.id}, ${r.id})`);
+    records.set(id, r);
+  }
+  const differences: ReceivableDifference[] = [];
+  let compared = 0;
+  const ids = [...new Set([...onChain.keys(), ...records.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const id of ids) {
+    const c = onChain.get(id);
+    const r = records.get(id);
+    const tokenId = id.toString();
+    if (c && !r) {
+      differences.push({ kind: "missing", token_id: tokenId, chain: chainReceivableFields(c) });
+    } else if (r && !c) {
+      if (r.state !== "none") differences.push({ kind: "extra", token_id: tokenId, receivable_id: r.id, relayer: relayerReceivableFields(r) });
+    } else if (c && r) {
+      compared++;
+      const cf = chainReceivableFields(c);
+      const rf = relayerReceivableFields(r);
+      for (const field of RECEIVABLE_COMPARED_FIELDS) {
+        if (cf[field] !== rf[field]) differences.push({ kind: "mismatch", token_id: tokenId, receivable_id: r.id, field, chain: cf[field], relayer: rf[field] });
+      }
+    }
+  }
+  return { chain_receivables: onChain.size, relayer_receivables: records.size, compared, differences };
+}
+
+function chainReceivableFields(c: ChainReceivableView): Record<ReceivableComparedField, string> {
+  return { state: c.state, face_value: c.face_value.toString(), holder: (c.holder ?? ZERO_ADDRESS).toLowerCase(), financed: String(c.financed) };
+}
+
+function relayerReceivableFields(r: AuditReceivable): Record<ReceivableComparedField, string> {
+  if (!/^\d+$/.test(r.face_value)) throw new Error(`relayer receivable ${r.id}: face_value ${JSON.stringify(r.face_value)} is not a decimal integer`);
+  return { state: r.state, face_value: BigInt(r.face_value).toString(), holder: r.holder.toLowerCase(), financed: String(r.financed) };
+}
+
+/** The reconciliation fields of a receivable rebuilt from the registry's logs. */
+export function chainReceivableViewOf(r: { id: string; faceValue: bigint; holder: string | null; status: string; financed: boolean }): ChainReceivableView {
+  return { token_id: r.id, face_value: r.faceValue, holder: r.holder, state: r.status, financed: r.financed };
+}

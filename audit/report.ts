@@ -4,7 +4,7 @@ import path from "node:path";
 
 import type { Rebuild } from "./chain/rebuild.js";
 import { INVARIANTS, owedByEscrow, type Violation } from "./ledger/invariants.js";
-import type { Difference, Reconciliation } from "./reconcile.js";
+import type { Difference, ReceivableDifference, ReceivablesReconciliation, Reconciliation } from "./reconcile.js";
 
 type Row = Record<string, string | number | boolean>;
 export type ReportPayment = { [key: string]: string | number | boolean | Row[]; history: Row[] };
@@ -37,7 +37,14 @@ export interface AuditReport {
   /** Null when the deployment has no receivable registry. */
   receivables: { receivables: Row[]; repayments: Row[]; claims: Row[] } | null;
   invariants: { checked: readonly string[]; violations: Violation[] };
-  reconciliation: (Reconciliation & { relayer_url: string; merchants: string[] | null }) | null;
+  reconciliation:
+    | (Reconciliation & {
+        relayer_url: string;
+        merchants: string[] | null;
+        /** The registry's receivables against the relayer's register; null when the deployment has no registry. */
+        receivables?: ReceivablesReconciliation | null;
+      })
+    | null;
   seconds: Rebuild["seconds"];
 }
 
@@ -118,7 +125,7 @@ export function buildReport(rebuild: Rebuild, reconciliation: AuditReport["recon
   });
   const s = ledger.stablecoin;
   const at = (e: { blockNumber: number; logIndex: number; txHash: string }) => ({ block_number: e.blockNumber, log_index: e.logIndex, tx_hash: e.txHash });
-  const differences = reconciliation?.differences.length ?? null;
+  const differences = reconciliation ? reconciliation.differences.length + (reconciliation.receivables?.differences.length ?? 0) : null;
   return {
     object: "audit.report",
     generated_at: now.toISOString(),
@@ -211,6 +218,17 @@ function differenceRows(differences: Difference[]): Record<string, unknown>[] {
   );
 }
 
+const RECEIVABLE_DIFFERENCE_COLUMNS = ["kind", "token_id", "receivable_id", "field", "chain", "relayer"];
+function receivableDifferenceRows(differences: ReceivableDifference[]): Record<string, unknown>[] {
+  return differences.map((d) =>
+    d.kind === "mismatch"
+      ? d
+      : d.kind === "missing"
+        ? { kind: d.kind, token_id: d.token_id, receivable_id: "", field: "", chain: JSON.stringify(d.chain), relayer: "" }
+        : { kind: d.kind, token_id: d.token_id, receivable_id: d.receivable_id, field: "", chain: "", relayer: JSON.stringify(d.relayer) },
+  );
+}
+
 /** The CSV tables of a report: `<name>.csv` holds the payments, `<name>.<table>.csv` the others. */
 export function csvTables(report: AuditReport): Record<string, string> {
   return {
@@ -223,6 +241,9 @@ export function csvTables(report: AuditReport): Record<string, string> {
     large_transactions: toCsv(report.large_transactions, ["block_number", "log_index", "tx_hash", "payment_id", "buyer", "merchant", "token", "amount"]),
     violations: toCsv(report.invariants.violations as unknown as Record<string, unknown>[], ["invariant", "subject", "message", "expected", "actual", "blockNumber", "txHash"]),
     differences: toCsv(differenceRows(report.reconciliation?.differences ?? []), DIFFERENCE_COLUMNS),
+    ...(report.reconciliation?.receivables
+      ? { receivable_differences: toCsv(receivableDifferenceRows(report.reconciliation.receivables.differences), RECEIVABLE_DIFFERENCE_COLUMNS) }
+      : {}),
     ...(report.receivables
       ? { receivables: toCsv(report.receivables.receivables), receivable_repayments: toCsv(report.receivables.repayments), receivable_claims: toCsv(report.receivables.claims, ["token", "account", "open_claim"]) }
       : {}),

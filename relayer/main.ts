@@ -20,6 +20,7 @@ import { EscrowReader, readBlockTimes, readTokenInfo, ReceivableReader, Registry
 import { LedgerProjector } from "./application/ledger-projector.js";
 import { ReconciliationService } from "./application/reconciliation.js";
 import { rebuildFromChain } from "../audit/index.js";
+import type { DeploymentView } from "../scripts/lib/deployment.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
 import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
@@ -41,18 +42,6 @@ export interface RunningRelayer {
   stop(): Promise<void>;
 }
 
-interface DeploymentFile {
-  chainId: number;
-  genesisHash: string;
-  deploymentBlock: number;
-  contracts: {
-    SettlementToken: { address: string };
-    KycRegistry: { address: string };
-    PaymentEscrow: { address: string };
-    /** Absent from deployments made before supply-chain finance: the receivable endpoints then answer 503. */
-    ReceivableRegistry?: { address: string };
-  };
-}
 
 /** A key from an encrypted keystore (production) or a raw key (local chain only, checked by assertKeyAllowed). */
 async function loadWallet(keystore: string | undefined, password: string | undefined, privateKey: string | undefined): Promise<Wallet | undefined> {
@@ -62,7 +51,7 @@ async function loadWallet(keystore: string | undefined, password: string | undef
 
 export async function startRelayer(config: RelayerConfig, options: { logger?: Logger; failpoint?: Failpoint | undefined } = {}): Promise<RunningRelayer> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const deployment = JSON.parse(await readFile(config.DEPLOYMENT_FILE, "utf8")) as DeploymentFile;
+  const deployment = JSON.parse(await readFile(config.DEPLOYMENT_FILE, "utf8")) as DeploymentView;
   // ethers caches results for 250 ms by default, which reuses nonces on back-to-back sends: disable it.
   const provider = new JsonRpcProvider(config.RPC_URL, undefined, { cacheTimeout: -1, staticNetwork: true, polling: false });
   const chainId = Number((await provider.getNetwork()).chainId);

@@ -7,23 +7,13 @@ import { checkInvariants, type ChainState, type Violation } from "../ledger/inva
 import { buildLedger, type Ledger } from "../ledger/ledger.js";
 import { logDecoder } from "./decode.js";
 import { scanLogs, type ScanOptions } from "./logs.js";
+import type { DeploymentView } from "../../scripts/lib/deployment.js";
 import { RpcClient, type RpcOptions } from "./rpc.js";
 import { readChainState } from "./state.js";
 import { TermsCollector } from "./terms.js";
 
 /** The parts of deployments/<chainId>.json the audit reads (scripts/lib/deployment.ts writes it). */
-export interface AuditedDeployment {
-  chainId: number;
-  genesisHash: string;
-  deploymentBlock: number;
-  contracts: {
-    SettlementToken: { address: string };
-    KycRegistry: { address: string };
-    PaymentEscrow: { address: string };
-    /** Optional: deployments without the receivables module have none. */
-    ReceivableRegistry?: { address: string };
-  };
-}
+export type AuditedDeployment = DeploymentView;
 
 /** The node is not the deployment's chain, or the deployment file does not describe one. */
 export class AuditSetupError extends Error {

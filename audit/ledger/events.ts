@@ -1,6 +1,8 @@
 // The decoded on-chain events the ledger is built from. Pure types: audit/chain decodes logs into these; the ledger
 // never sees a raw log. Addresses are checksummed, amounts are bigints, bytes32 values lower-case 0x hex.
 
+import type { PaymentTerms } from "../../relayer/chain/typed-data.js";
+
 export type ContractName = "escrow" | "token" | "kyc" | "receivables";
 
 export interface EventPosition {
@@ -74,21 +76,7 @@ export type LedgerEvent =
 export type LedgerEventKind = LedgerEvent["kind"];
 
 /** The immutable terms of a payment, recovered from the calldata of the transaction that authorized it. */
-export interface PaymentTermsRecord {
-  merchant: string;
-  buyer: string;
-  token: string;
-  amount: bigint;
-  preApprovalExpiry: bigint;
-  authorizationExpiry: bigint;
-  refundExpiry: bigint;
-  confirmationWindow: bigint;
-  kycTier: number;
-  feeBps: number;
-  partner: string;
-  partnerShareBps: number;
-  orderRef: string;
-}
+export type PaymentTermsRecord = PaymentTerms;
 
 /** Orders events as the chain did. */
 export const byChainOrder = (a: EventPosition, b: EventPosition) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;

@@ -510,4 +510,16 @@ CREATE INDEX receivable_actions_pending ON receivable_actions (receivable_id) WH
 ALTER TABLE chain_logs ADD COLUMN contract TEXT NOT NULL DEFAULT 'escrow';
 `,
   },
+  {
+    version: 9,
+    name: "receivables register",
+    sql: `
+-- The auditor's receivables register (GET /v1/audit/receivables): every receivable newest first, by chain state,
+-- and the open ones by due date (overdue = Accepted or Overdue with dueAt + the registry's grace period passed).
+-- States 2 and 6 are ReceivableState.Accepted and ReceivableState.Overdue.
+CREATE INDEX receivables_by_created ON receivables (created_at DESC, id DESC);
+CREATE INDEX receivables_by_state ON receivables (chain_state, created_at DESC, id DESC);
+CREATE INDEX receivables_open_by_due ON receivables (due_at, id) WHERE chain_state IN (2, 6);
+`,
+  },
 ];

@@ -4,7 +4,7 @@ import type { ReceivableState } from "../chain/receivable-typed-data.js";
 import type { ChainReceivable, Receivable, ReceivableAction } from "../domain/receivable.js";
 import type { Sql } from "./database.js";
 
-interface ReceivableRecord {
+export interface ReceivableRecord {
   id: string;
   token_id: string;
   parent_id: string | null;
@@ -29,7 +29,7 @@ interface ReceivableRecord {
   updated_at: number;
 }
 
-function toReceivable(sql: Sql, r: ReceivableRecord): Receivable {
+export function toReceivable(sql: Sql, r: ReceivableRecord): Receivable {
   const pending = sql.all<{ action: ReceivableAction }>(
     "SELECT action FROM receivable_actions WHERE receivable_id = ? AND status = 'pending' ORDER BY created_at, id",
     r.id,

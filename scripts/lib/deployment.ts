@@ -29,6 +29,22 @@ export interface DeploymentRecord {
   roles: RoleAccounts;
 }
 
+/**
+ * What a consumer of the record (the relayer, the audit) reads of it. The receivable registry is optional: a
+ * deployment made before supply-chain finance has none.
+ */
+export interface DeploymentView {
+  chainId: number;
+  genesisHash: string;
+  deploymentBlock: number;
+  contracts: {
+    SettlementToken: { address: string };
+    KycRegistry: { address: string };
+    PaymentEscrow: { address: string };
+    ReceivableRegistry?: { address: string };
+  };
+}
+
 export const deploymentPath = (chainId: number | bigint, dir = "deployments") =>
   path.resolve(dir, `${chainId}.json`);
 

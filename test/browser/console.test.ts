@@ -2,8 +2,8 @@
 /// <reference lib="dom.iterable" />
 // The auditor console in a real browser (Debian's Chromium driven by playwright-core) against a real relayer,
 // chain and database: sign-in, keyboard navigation, search, a payment's timeline, a CSV export, the compliance
-// log, and a tampered database row showing up as a difference in reconciliation. Screenshots of every page go to
-// reports/screenshots/.
+// log, a tampered database row showing up as a difference in reconciliation, and the receivables register with the
+// lineage tree of an invoice split twice. Screenshots of every page go to reports/screenshots/.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -13,7 +13,9 @@ import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 import { issueApiKey } from "../../relayer/application/admin.js";
+import { setUpParties, type Parties } from "../relayer/api/receivables-support.js";
 import { runAuditScenario, waitForLedger, type AuditScenario } from "../relayer/support/audit-scenario.js";
+import { splitInvoiceTwice, type SplitInvoice } from "../relayer/support/split-receivable.js";
 import { devWallet, startSystem, type TestSystem } from "../relayer/support/system.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -22,6 +24,8 @@ const SCREENSHOTS = path.resolve("reports/screenshots");
 
 let system: TestSystem;
 let scenario: AuditScenario;
+let parties: Parties;
+let invoice: SplitInvoice;
 let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
@@ -61,6 +65,9 @@ before(async () => {
   );
   assert.equal(kyc.status, 202);
   await waitForLedger(system, scenario.auditorKey, [scenario.released, scenario.authorized, scenario.refunded, scenario.large].map((i) => i.payment_id));
+  // an invoice issued, accepted and split twice through the parties' API: the receivables register's lineage tree
+  parties = await setUpParties(system);
+  invoice = await splitInvoiceTwice(system, parties);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
   page = await context.newPage();
@@ -124,7 +131,7 @@ describe("auditor console", () => {
       await page.keyboard.press("Tab");
       reached.push((await page.evaluate(() => document.activeElement?.textContent)) ?? "");
     }
-    assert.deepEqual(reached, ["Overview", "Payments", "Ledger", "Compliance"]);
+    assert.deepEqual(reached, ["Overview", "Payments", "Ledger", "Receivables", "Compliance"]);
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.activeElement?.tagName === "H1" && document.activeElement.textContent === "Compliance log");
     assert.match(page.url(), /#\/compliance$/);
@@ -228,6 +235,95 @@ describe("auditor console", () => {
     assert.match(cells[4]!, /\(5000000\)/);
     assert.match(cells[5]!, /\(1\)/);
     await shot("reconciliation");
+  });
+
+  it("shows the tree of a split receivable: nodes, face values adding up to each parent, holders, and keyboard navigation", async () => {
+    const ZERO = "0x0000000000000000000000000000000000000000";
+    // the register: find the invoice by its root, open its tree
+    await page.goto(`${system.relayer.url}/auditor/#/receivables`);
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Receivables" && document.querySelectorAll("tbody tr a").length >= 5);
+    await assertLabelled();
+    await page.getByLabel("Invoice (root id)").fill(invoice.root.id);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForFunction(() => /root=/.test(location.hash) && document.querySelectorAll("tbody tr").length === 5);
+    await shot("receivables-register");
+    await page.getByRole("link", { name: invoice.root.id, exact: true }).click();
+    await page.getByRole("tree").waitFor();
+
+    // the nodes in document order: level, face value (as shown), holder (full address in the title), state, parts
+    const nodes = await page.evaluate(() =>
+      [...document.querySelectorAll('[role="treeitem"]')].map((item) => {
+        const label = item.querySelector(":scope > .tree-label")!;
+        return {
+          id: item.getAttribute("data-id"),
+          level: Number(item.getAttribute("aria-level")),
+          face: label.querySelector(".face-value")!.textContent,
+          holder: label.querySelector(".holder code")?.getAttribute("title") ?? label.querySelector(".holder")!.textContent,
+          state: label.querySelector(".badge")!.textContent,
+          parts: [...item.querySelectorAll(':scope > [role="group"] > [role="treeitem"]')].map((part) => part.getAttribute("data-id")),
+        };
+      }),
+    );
+    assert.deepEqual(nodes, [
+      { id: invoice.root.id, level: 1, face: "1.000000", holder: "none (split)", state: "Split", parts: [invoice.kept.id, invoice.tier2Part.id] },
+      { id: invoice.kept.id, level: 2, face: "0.600000", holder: parties.supplier.address, state: "Accepted", parts: [] },
+      { id: invoice.tier2Part.id, level: 2, face: "0.400000", holder: "none (split)", state: "Split", parts: [invoice.tier2Kept.id, invoice.financierPart.id] },
+      { id: invoice.tier2Kept.id, level: 3, face: "0.250000", holder: parties.tier2.address, state: "Accepted", parts: [] },
+      { id: invoice.financierPart.id, level: 3, face: "0.150000", holder: parties.financier.address, state: "Accepted", parts: [] },
+    ]);
+    const minor = (shown: string | null) => BigInt((shown ?? "").replace(/[,.]/g, ""));
+    for (const node of nodes.filter((n) => n.parts.length > 0)) {
+      const sum = node.parts.reduce((total, id) => total + minor(nodes.find((n) => n.id === id)!.face), 0n);
+      assert.equal(sum, minor(node.face), `the parts of ${node.id} add up to it`);
+    }
+    assert.ok(!nodes.some((n) => n.holder === ZERO));
+    // a split receivable names who held it before
+    const history = (id: string) => page.locator(`[data-id="${id}"] > .tree-history`);
+    assert.match((await history(invoice.root.id).textContent()) ?? "", /^Held by 0x/);
+    assert.match((await history(invoice.root.id).locator("code").getAttribute("title")) ?? "", new RegExp(`^${parties.supplier.address} since `));
+    assert.match((await history(invoice.tier2Part.id).locator("code").getAttribute("title")) ?? "", new RegExp(`^${parties.tier2.address} since `));
+
+    // keyboard: one tab stop into the tree, then the arrow keys
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-id") ?? document.activeElement?.tagName);
+    for (let i = 0; i < 15 && (await page.evaluate(() => document.activeElement?.getAttribute("role"))) !== "treeitem"; i++) await page.keyboard.press("Tab");
+    assert.equal(await focused(), invoice.root.id);
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await focused(), invoice.kept.id);
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await focused(), invoice.tier2Part.id);
+    await page.keyboard.press("ArrowRight"); // open already: to its first part
+    assert.equal(await focused(), invoice.tier2Kept.id);
+    await page.keyboard.press("ArrowLeft"); // a leaf: to its parent
+    assert.equal(await focused(), invoice.tier2Part.id);
+    await page.keyboard.press("ArrowLeft"); // closes it
+    const tier2Part = page.locator(`[data-id="${invoice.tier2Part.id}"]`);
+    assert.equal(await tier2Part.getAttribute("aria-expanded"), "false");
+    assert.equal(await page.locator(`[data-id="${invoice.financierPart.id}"]`).isVisible(), false);
+    await page.keyboard.press("End"); // the last visible node is the closed part itself
+    assert.equal(await focused(), invoice.tier2Part.id);
+    await page.keyboard.press("Enter"); // opens it again
+    assert.equal(await tier2Part.getAttribute("aria-expanded"), "true");
+    await page.keyboard.press("End");
+    assert.equal(await focused(), invoice.financierPart.id);
+    assert.equal(await page.locator('[role="treeitem"][tabindex="0"]').count(), 1);
+    assert.equal(await page.locator(`[data-id="${invoice.financierPart.id}"]`).getAttribute("aria-selected"), "true");
+    await page.keyboard.press("Home");
+    assert.equal(await focused(), invoice.root.id);
+    await page.keyboard.press("ArrowUp"); // nothing above the root
+    assert.equal(await focused(), invoice.root.id);
+    await page.keyboard.press("ArrowDown");
+    await shot("receivables");
+  });
+
+  it("shows the overdue receivables on the overview with a link to them", async () => {
+    await page.goto(`${system.relayer.url}/auditor/#/overview`);
+    const summary = page.locator("#overdue-summary");
+    await summary.waitFor();
+    // due in 180 days: none is overdue yet
+    assert.match((await summary.textContent()) ?? "", /^0 receivables are past due date \+ the registry's grace period/);
+    await summary.getByRole("link", { name: "List the overdue receivables" }).click();
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Overdue receivables" && document.querySelector("td.empty") !== null);
+    assert.equal(await page.getByLabel("Overdue only (past due date + grace period)").isChecked(), true);
   });
 
   it("ran without a script error, a Content-Security-Policy violation or an unexpected failed request", () => {

@@ -8,6 +8,9 @@ import { toAuditPayment, type AuditPayment } from "../../application/audit.js";
 import type { ReconciliationService } from "../../application/reconciliation.js";
 import { ApiError } from "../../domain/errors.js";
 import { reconciliations, type ReconciliationRun } from "../../persistence/reconciliations.js";
+import { ReceivableState } from "../../chain/receivable-typed-data.js";
+import type { Receivable } from "../../domain/receivable.js";
+import { receivableRegister, type HolderRecord } from "../../persistence/receivable-register.js";
 import { principalOf } from "../auth.js";
 import { completeIdempotency } from "../idempotency.js";
 import { CHAIN_STATUSES, dayOf, LEDGER_KINDS, type ChainPayment, type LedgerEntry } from "../../domain/ledger.js";
@@ -23,8 +26,9 @@ import type { RouteRegistry } from "../openapi.js";
 import { address, bytes32, listOf, objectId } from "../schemas/common.js";
 import { parseBody, parseParams, parseQuery } from "../validate.js";
 import { changeJson, changeSchema } from "./kyc.js";
+import { serviceOf, type ReceivableRouteDeps } from "./receivables.js";
 
-export interface AuditRouteDeps {
+export interface AuditRouteDeps extends Pick<ReceivableRouteDeps, "receivables"> {
   db: Database;
   /** Absent when the relayer runs without one (the reconciliation routes then answer 503). */
   reconciliation?: ReconciliationService;
@@ -161,6 +165,15 @@ const solvency = z.object({
   solvent: z.boolean().nullable(),
 });
 
+const overdueReceivables = z
+  .object({
+    count: z.number().nullable().meta({ description: "Counted up to 1000; null when the relayer has no receivable registry" }),
+    more_than: z.boolean(),
+    grace_period: z.number().nullable().meta({ description: "The registry's grace period in seconds" }),
+    as_of: z.number().nullable().meta({ description: "The chain time (Unix seconds) the count was taken at" }),
+  })
+  .meta({ description: "Accepted or Overdue receivables with dueAt + the registry's grace period passed (what markOverdue would take)" });
+
 const overview = z
   .object({
     object: z.literal("audit.overview"),
@@ -183,6 +196,7 @@ const overview = z
       data: z.array(chainPaymentSchema),
     }),
     ledger_block: z.number().meta({ description: "The last block the ledger has projected" }),
+    overdue_receivables: overdueReceivables,
   })
   .meta({ id: "AuditOverview" });
 
@@ -214,6 +228,60 @@ const reconciliationSchema = z
     finished_at: z.string().nullable(),
   })
   .meta({ id: "AuditReconciliation", description: "The chain, rebuilt from its logs alone, compared payment by payment with the relayer's records" });
+
+// ---- the receivables register
+/** The registry's ReceivableState, by value, as the API names it. */
+export const RECEIVABLE_STATES = ["none", "pending", "accepted", "rejected", "split", "repaid", "overdue", "defaulted"] as const;
+type ReceivableStateName = (typeof RECEIVABLE_STATES)[number];
+
+const auditReceivable = z
+  .object({
+    id: z.string(),
+    object: z.literal("audit.receivable"),
+    token_id: z.string().meta({ description: "The ERC-721 token id in the ReceivableRegistry (decimal)" }),
+    root_id: z.string().meta({ description: "The invoice (root receivable) this one belongs to; its own id for a root" }),
+    parent_id: z.string().nullable(),
+    issuer: z.string(),
+    debtor: z.string(),
+    token: z.string(),
+    holder: z.string().meta({ description: "The current holder; the zero address once split" }),
+    face_value: z.string(),
+    state: z.enum(RECEIVABLE_STATES).meta({ description: "The registry's state as the relayer last read it (none: not on chain yet)" }),
+    financed: z.boolean(),
+    principal_paid: z.string(),
+    late_fee_due: z.string(),
+    issued_at: z.number().meta({ description: "Unix seconds (0 until issued)" }),
+    due_at: z.number().meta({ description: "Unix seconds" }),
+    accept_by: z.number().meta({ description: "Unix seconds" }),
+    invoice_ref: z.string().nullable(),
+    document_hash: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: "AuditReceivable", description: "A receivable (an invoice or a part of one) in the relayer's mirror of the ReceivableRegistry" });
+
+const holderSchema = z.object({ address: z.string(), since: z.string(), transaction_hash: z.string().nullable() });
+
+interface ReceivableNodeJson extends z.infer<typeof auditReceivable> {
+  holders: z.infer<typeof holderSchema>[];
+  children: ReceivableNodeJson[];
+}
+const receivableNode: z.ZodType<ReceivableNodeJson> = auditReceivable
+  .extend({
+    holders: z.array(holderSchema).meta({ description: "Everyone who held it, in order" }),
+    get children() {
+      return z.array(receivableNode).meta({ description: "The parts it was split into, in creation order" });
+    },
+  })
+  .meta({ id: "AuditReceivableNode", description: "A receivable in its invoice's tree, with its parts" });
+
+const receivableDetail = z
+  .object({
+    object: z.literal("audit.receivable_detail"),
+    receivable: auditReceivable.meta({ description: "The receivable asked for" }),
+    tree: receivableNode.meta({ description: "The whole invoice: the root, its parts and their sub-parts" }),
+  })
+  .meta({ id: "AuditReceivableDetail" });
 
 // ---- queries
 const paymentsQuery = z.strictObject({
@@ -261,6 +329,23 @@ const largeQuery = z.strictObject({
   format,
 });
 const kycQuery = z.strictObject({ limit, starting_after: objectId("kyc").optional(), address: address.optional(), format });
+const receivableFilters = {
+  issuer: address.optional(),
+  debtor: address.optional(),
+  holder: address.optional().meta({ description: "The current holder" }),
+  root: objectId("rcv").optional().meta({ description: "An invoice's root receivable id: every part of it" }),
+};
+const receivablesQuery = z.strictObject({
+  limit,
+  starting_after: objectId("rcv").optional().meta({ description: "The last id of the previous page" }),
+  ...receivableFilters,
+  state: z.enum(RECEIVABLE_STATES).optional(),
+  overdue: z.enum(["true"]).optional().meta({ description: "Only the overdue ones (see the overview), oldest due first" }),
+  format,
+});
+const receivableParams = z.strictObject({
+  id: z.union([objectId("rcv"), z.string().regex(/^\d{1,78}$/)]).meta({ description: "The receivable id (rcv_…) or its token id (decimal)" }),
+});
 const overviewQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(366).default(30) });
 
 // ---- JSON of each row
@@ -327,16 +412,56 @@ const largeJson = (log: ChainLogRow) => ({
   transaction_hash: log.txHash,
 });
 
+const receivableJson = (r: Receivable) => ({
+  id: r.id,
+  object: "audit.receivable" as const,
+  token_id: r.tokenId,
+  root_id: r.rootId,
+  parent_id: r.parentId,
+  issuer: r.issuer,
+  debtor: r.debtor,
+  token: r.token,
+  holder: r.holder,
+  face_value: r.faceValue.toString(),
+  state: RECEIVABLE_STATES[r.chainState] as ReceivableStateName,
+  financed: r.financed,
+  principal_paid: r.principalPaid.toString(),
+  late_fee_due: r.lateFeeDue.toString(),
+  issued_at: r.issuedAt,
+  due_at: r.dueAt,
+  accept_by: r.acceptBy,
+  invoice_ref: r.invoiceRef,
+  document_hash: r.documentHash,
+  created_at: new Date(r.createdAt).toISOString(),
+  updated_at: new Date(r.updatedAt).toISOString(),
+});
+
+/** The invoice's receivables as a tree from its root: each node with its holders and its parts. */
+function lineageTree(all: Receivable[], holders: HolderRecord[]): ReceivableNodeJson {
+  const node = (r: Receivable): ReceivableNodeJson => ({
+    ...receivableJson(r),
+    holders: holders
+      .filter((h) => h.receivableId === r.id)
+      .map((h) => ({ address: h.address, since: new Date(h.since).toISOString(), transaction_hash: h.transactionHash })),
+    children: all.filter((c) => c.parentId === r.id).map(node),
+  });
+  const root = all.find((r) => r.parentId === null);
+  if (!root) throw new Error(`invoice ${all[0]?.rootId}: no root in the mirror`);
+  return node(root);
+}
+
 // ---- CSV columns (docs/auditor-console.md lists them)
 export const CSV_COLUMNS = {
   payments: ["payment_id", "intent_id", "merchant", "buyer", "token", "order_ref", "amount", "status", "chain_status", "amount_capturable", "amount_held", "amount_released", "amount_refunded", "created_at"],
   ledger_entries: ["id", "block_number", "log_index", "leg", "block_time", "transaction_hash", "kind", "payment_id", "token", "merchant", "buyer", "account", "amount", "capturable_delta", "held_delta", "balance_delta"],
   balances: ["token", "account", "balance"],
   large_transactions: ["id", "payment_id", "merchant", "buyer", "token", "amount", "block_number", "block_time", "transaction_hash"],
+  receivables: ["id", "token_id", "root_id", "parent_id", "issuer", "debtor", "token", "holder", "face_value", "state", "financed", "principal_paid", "late_fee_due", "issued_at", "due_at", "accept_by", "invoice_ref", "document_hash", "created_at", "updated_at"],
   kyc_changes: ["id", "address", "action", "tier", "country", "expires_at", "dossier_hash", "reason", "status", "transaction_hash", "created", "updated"],
 } as const;
 
-const pick = (row: Record<string, unknown>, columns: readonly string[]) => columns.map((c) => row[c] as string | number | null);
+const pick = (row: Record<string, unknown>, columns: readonly string[]) =>
+  columns.map((c) => (typeof row[c] === "boolean" ? String(row[c]) : (row[c] as string | number | null)));
 
 /**
  * A list endpoint answered as JSON (one page) or CSV (every page from the cursor on). `fetch` reads one page;
@@ -620,6 +745,62 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
     res.json(reconciliationJson(run));
   });
 
+  // ---- the receivables register (the relayer's mirror of the ReceivableRegistry)
+  /** Overdue means due at or before this time: the chain's time less the registry's grace period. */
+  const overdueCutoff = async () => {
+    const reader = serviceOf(deps).reader;
+    const [now, terms] = await Promise.all([reader.chainTime(), reader.terms()]);
+    return { now, gracePeriod: terms.gracePeriod, dueBy: now - terms.gracePeriod };
+  };
+  registry.add({
+    method: "get", path: "/v1/audit/receivables", operationId: "listAuditReceivables", tags, scope: ["auditor"],
+    summary: "The receivables register: every invoice and part, newest first (overdue=true: the overdue ones, oldest due first)",
+    description: "Filters by issuer, debtor, current holder, state and root invoice. CSV with format=csv. overdue=true needs the receivable registry (503 otherwise).",
+    query: receivablesQuery, response: listOf(auditReceivable),
+  });
+  router.get("/v1/audit/receivables", auditors, async (req, res) => {
+    const q = parseQuery(req, receivablesQuery);
+    if (q.overdue && q.state) throw invalid("parameter_invalid", "Invalid state: overdue=true already selects the accepted and overdue states", "state");
+    const filter = {
+      ...(q.issuer ? { issuer: q.issuer } : {}),
+      ...(q.debtor ? { debtor: q.debtor } : {}),
+      ...(q.holder ? { holder: q.holder } : {}),
+      ...(q.root ? { rootId: q.root } : {}),
+    };
+    const dueBy = q.overdue ? (await overdueCutoff()).dueBy : undefined;
+    await answerList<Receivable, string>(req, res, {
+      format: q.format,
+      limit: q.limit,
+      first: q.starting_after,
+      fetch: (limit, after) =>
+        db.read((sql) => {
+          const options = { limit, ...(after ? { after } : {}) };
+          if (dueBy !== undefined) return receivableRegister.overdue(sql, dueBy, filter, options);
+          const state = q.state === undefined ? undefined : (RECEIVABLE_STATES.indexOf(q.state) as ReceivableState);
+          return receivableRegister.list(sql, { ...filter, ...(state !== undefined ? { state } : {}) }, options);
+        }),
+      nextOf: (r) => r.id,
+      json: receivableJson,
+      csv: { filename: "receivables.csv", columns: CSV_COLUMNS.receivables },
+    });
+  });
+
+  registry.add({
+    method: "get", path: "/v1/audit/receivables/:id", operationId: "getAuditReceivable", tags, scope: ["auditor"],
+    summary: "One receivable and its invoice's lineage as a tree (root, parts, sub-parts), each with its holders",
+    params: receivableParams, response: receivableDetail,
+  });
+  router.get("/v1/audit/receivables/:id", auditors, async (req, res) => {
+    const { id } = parseParams(req, receivableParams);
+    const detail = await db.read((sql) => {
+      const receivable = receivableRegister.find(sql, id);
+      if (!receivable) return undefined;
+      return { receivable, lineage: receivableRegister.lineage(sql, receivable.rootId), holders: receivableRegister.holdersOfLineage(sql, receivable.rootId) };
+    });
+    if (!detail) throw notFound("receivable", id, "id");
+    res.json({ object: "audit.receivable_detail", receivable: receivableJson(detail.receivable), tree: lineageTree(detail.lineage, detail.holders) });
+  });
+
   // ---- the overview page
   registry.add({
     method: "get", path: "/v1/audit/overview", operationId: "getAuditOverview", tags, scope: ["auditor"],
@@ -637,6 +818,9 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
       disputeCount: ledger.countInStatus(sql, "disputed", 1001),
       cursor: ledger.cursor(sql),
     }));
+    // overdue receivables: only where the relayer has a receivable registry to read the grace period and time from
+    const cutoff = deps.receivables ? await overdueCutoff().catch(() => undefined) : undefined;
+    const overdueCount = cutoff === undefined ? null : await db.read((sql) => receivableRegister.countOverdue(sql, cutoff.dueBy, 1001));
     const tokens = [...new Set([...(deps.audit?.tokens ?? []), ...data.totals.map((t) => t.token)])];
     const rows = await Promise.all(
       tokens.map(async (token) => {
@@ -670,6 +854,12 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
       })),
       open_disputes: { count: Math.min(data.disputeCount, 1000), more_than: data.disputeCount > 1000, data: data.disputes.data.map(chainPaymentJson) },
       ledger_block: data.cursor.block,
+      overdue_receivables: {
+        count: overdueCount === null ? null : Math.min(overdueCount, 1000),
+        more_than: overdueCount !== null && overdueCount > 1000,
+        grace_period: cutoff?.gracePeriod ?? null,
+        as_of: cutoff?.now ?? null,
+      },
     });
   });
 }

@@ -11,6 +11,7 @@ import { Database, type Sql, type SqlValue } from "../../../relayer/persistence/
 import { intents } from "../../../relayer/persistence/intents.js";
 import { kycChanges } from "../../../relayer/persistence/kyc-changes.js";
 import { ledger } from "../../../relayer/persistence/ledger.js";
+import { receivableRegister } from "../../../relayer/persistence/receivable-register.js";
 import { reconciliations } from "../../../relayer/persistence/reconciliations.js";
 
 const A = "0x1111111111111111111111111111111111111111";
@@ -127,5 +128,21 @@ describe("auditor queries use indexes", () => {
     assertIndexed(await plansOf((sql) => ledger.countInStatus(sql, "disputed", 1001)));
     assertIndexed(await plansOf((sql) => ledger.unprojected(sql, 2000)));
     assertIndexed(await plansOf((sql) => reconciliations.latest(sql)));
+  });
+
+  it("the receivables register under each filter and its cursor, an invoice's lineage and holders, the overdue ones", async () => {
+    const after = "rcv_x";
+    for (const filter of [{}, { issuer: A }, { debtor: A }, { holder: B }, { rootId: "rcv_root" }, { state: 2 as const }, { issuer: A, state: 6 as const }, { holder: B, rootId: "rcv_root" }]) {
+      assertIndexed(await plansOf((sql) => receivableRegister.list(sql, filter, { limit: 100 })));
+      assertIndexed(await plansOf((sql) => receivableRegister.list(sql, filter, { limit: 100, after })));
+    }
+    for (const filter of [{}, { issuer: A }, { holder: B }]) {
+      assertIndexed(await plansOf((sql) => receivableRegister.overdue(sql, 1_700_000_000, filter, { limit: 100, after })));
+    }
+    assertIndexed(await plansOf((sql) => receivableRegister.countOverdue(sql, 1_700_000_000, 1001)));
+    assertIndexed(await plansOf((sql) => receivableRegister.find(sql, "rcv_x")));
+    assertIndexed(await plansOf((sql) => receivableRegister.find(sql, "123456789")));
+    assertIndexed(await plansOf((sql) => receivableRegister.lineage(sql, "rcv_root")));
+    assertIndexed(await plansOf((sql) => receivableRegister.holdersOfLineage(sql, "rcv_root")));
   });
 });

@@ -1,5 +1,5 @@
-// The console's shell: sign-in gate, hash routes (#/overview, #/payments, #/payments/<id>, #/ledger, #/compliance,
-// #/reconciliation), the current page marked in the menu, focus moved to each page's heading.
+// The console's shell: sign-in gate, hash routes (#/overview, #/payments, #/payments/<id>, #/ledger,
+// #/receivables, #/receivables/<id>, #/compliance, #/reconciliation), the current page marked in the menu, focus moved to each page's heading.
 import { session } from "./api.js";
 import { renderCompliance } from "./pages/compliance.js";
 import { renderLedger } from "./pages/ledger.js";
@@ -7,6 +7,8 @@ import { renderLogin } from "./pages/login.js";
 import { renderOverview } from "./pages/overview.js";
 import { renderPayment } from "./pages/payment.js";
 import { renderPayments } from "./pages/payments.js";
+import { renderReceivable } from "./pages/receivable.js";
+import { renderReceivables } from "./pages/receivables.js";
 import { renderReconciliation } from "./pages/reconciliation.js";
 import { announce, clearError, showError } from "./ui.js";
 
@@ -23,6 +25,7 @@ const PAGES = {
   "/overview": () => renderOverview(main),
   "/payments": (params) => renderPayments(main, params),
   "/ledger": (params) => renderLedger(main, params),
+  "/receivables": (params) => renderReceivables(main, params),
   "/compliance": () => renderCompliance(main),
   "/reconciliation": () => renderReconciliation(main),
 };
@@ -57,7 +60,8 @@ async function route() {
   const { path, params } = parseRoute();
   markCurrent(path);
   const detail = /^\/payments\/(0x[0-9a-fA-F]{64})$/.exec(path);
-  const page = detail ? () => renderPayment(main, detail[1]) : PAGES[path];
+  const receivable = /^\/receivables\/(rcv_[0-9a-f]{24})$/.exec(path);
+  const page = detail ? () => renderPayment(main, detail[1]) : receivable ? () => renderReceivable(main, receivable[1]) : PAGES[path];
   if (!page) {
     main.replaceChildren();
     showError(new Error(`There is no page ${path}.`));

@@ -1,4 +1,4 @@
-// Overview: is the escrow solvent per token, volume and fees per day, open disputes.
+// Overview: is the escrow solvent per token, volume and fees per day, open disputes, overdue receivables.
 import { get } from "../api.js";
 import { barChart } from "../charts.js";
 import { h, table } from "../dom.js";
@@ -17,6 +17,20 @@ function series(daily, token, days, key) {
     points.push({ label: day, value: toTokens(minor), exact: amount(minor) });
   }
   return points;
+}
+
+/** How many receivables are past due date + the registry's grace period, with the link to them. */
+function overdueSummary(overdue) {
+  if (overdue.count === null) return h("p", { class: "note" }, "This relayer has no receivable registry.");
+  const count = `${overdue.count}${overdue.more_than ? "+" : ""}`;
+  const days = Math.round(overdue.grace_period / 86_400);
+  return h(
+    "p",
+    { id: "overdue-summary" },
+    h("strong", {}, count),
+    ` receivable${overdue.count === 1 ? " is" : "s are"} past due date + the registry's grace period (${days} day${days === 1 ? "" : "s"}) at chain time ${time(new Date(overdue.as_of * 1000).toISOString())}. `,
+    h("a", { href: "#/receivables?overdue=true" }, "List the overdue receivables"),
+  );
 }
 
 export async function renderOverview(main) {
@@ -60,7 +74,7 @@ export async function renderOverview(main) {
     h("section", { "aria-labelledby": "solvency-heading" }, h("h2", { id: "solvency-heading" }, "Solvency"), solvency),
     h("section", { "aria-labelledby": "charts-heading" }, h("h2", { id: "charts-heading" }, "Volume and fees, last 30 days"), h("div", { class: "charts" }, charts)),
     h("section", { "aria-labelledby": "disputes-heading" }, h("h2", { id: "disputes-heading" }, "Open disputes"), disputes),
-    h("p", { class: "note" }, "Receivables (and overdue ones) appear here once the relayer serves the receivables register."),
+    h("section", { "aria-labelledby": "overdue-heading" }, h("h2", { id: "overdue-heading" }, "Overdue receivables"), overdueSummary(data.overdue_receivables)),
   );
   return heading;
 }
