@@ -98,6 +98,8 @@ export interface ChainLogRow {
   event: string;
   paymentId: string | null;
   args: Record<string, string>;
+  /** The emitting contract (`escrow` or `receivables`), where the query reads it. */
+  contract?: string;
 }
 
 interface LogRecord {
@@ -108,6 +110,7 @@ interface LogRecord {
   event: string;
   payment_id: string | null;
   data: string;
+  contract?: string;
 }
 
 const toLog = (r: LogRecord): ChainLogRow => ({
@@ -118,6 +121,7 @@ const toLog = (r: LogRecord): ChainLogRow => ({
   event: r.event,
   paymentId: r.payment_id,
   args: JSON.parse(r.data) as Record<string, string>,
+  ...(r.contract === undefined ? {} : { contract: r.contract }),
 });
 
 export interface Cursor {
@@ -277,27 +281,29 @@ export const ledger = {
     return { block: Number(stateValue(sql, "cursor_block") ?? -1), log: Number(stateValue(sql, "cursor_log") ?? -1) };
   },
 
-  /** The escrow's chain logs not projected yet, in chain order (the receivable registry's are not the ledger's). */
+  /** Chain logs not projected yet, in chain order, each with its contract (`project` applies the escrow's only). */
   unprojected(sql: Sql, limit: number): ChainLogRow[] {
     const c = this.cursor(sql);
     return sql
       .all<LogRecord>(
-        `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs
-          WHERE (block_number, log_index) > (?, ?) AND contract = 'escrow' ORDER BY block_number, log_index LIMIT ?`,
+        `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data, contract FROM chain_logs
+          WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT ?`,
         c.block, c.log, limit,
       )
       .map(toLog);
   },
 
   /**
-   * Applies logs (in chain order, each with its block time) to the payments, writes their entries and the
+   * Applies the escrow's logs (in chain order, each with its block time) to the payments, writes their entries and the
    * aggregates, and moves the cursor past them. Run in the caller's transaction.
    */
-  project(sql: Sql, logs: readonly LedgerLog[]): number {
+  project(sql: Sql, logs: readonly (LedgerLog & { contract?: string })[]): number {
     const payments = new Map<string, ChainPayment>();
     const entries: LedgerEntry[] = [];
     for (const log of logs) {
       sql.run("UPDATE chain_logs SET block_time = ? WHERE block_number = ? AND log_index = ?", log.blockTime, log.blockNumber, log.logIndex);
+      // The receivable registry's logs are not the ledger's (both contracts emit TreasurySet); the cursor passes them.
+      if (log.contract !== undefined && log.contract !== "escrow") continue;
       applyConfiguration(sql, log);
       const before = log.paymentId === null ? undefined : payments.get(log.paymentId) ?? loadPayment(sql, log.paymentId);
       const result = projectLog(before, log, contextOf(sql));

@@ -112,12 +112,17 @@ describe("the auditor's ledger", () => {
           );
         }
       });
+      const treasury = () => db.read((sql) => sql.get<{ value: string }>("SELECT value FROM ledger_state WHERE key = 'treasury'")?.value);
       const logs = await db.read((sql) => ledger.unprojected(sql, 100));
-      assert.deepEqual(logs.map((l) => l.blockNumber), [10]);
+      assert.deepEqual(logs.map((l) => [l.blockNumber, l.contract]), [[10, "escrow"], [11, "receivables"]]);
       await db.transaction((sql) => ledger.project(sql, logs.map((l) => ({ ...l, blockTime: 1 }))));
+      assert.equal(await treasury(), treasuries.escrow);
+      // The cursor passes the registry's log: the next round does not read it again.
+      assert.deepEqual(await db.read((sql) => ledger.cursor(sql)), { block: 11, log: 0 });
+      assert.deepEqual(await db.read((sql) => ledger.unprojected(sql, 100)), []);
+      // A reorg rewind replays the configuration from the escrow's logs alone.
       await db.transaction((sql) => ledger.rewind(sql, 100));
-      const treasury = await db.read((sql) => sql.get<{ value: string }>("SELECT value FROM ledger_state WHERE key = 'treasury'")?.value);
-      assert.equal(treasury, treasuries.escrow);
+      assert.equal(await treasury(), treasuries.escrow);
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });
