@@ -21,8 +21,11 @@ import { CHAIN_STATUSES, type ChainStatus } from "../../audit/reconcile.js";
 export { CHAIN_STATUSES };
 export type ChainStatusName = ChainStatus;
 
-/** The escrow's movements of a payment's money, and payouts of account balances. */
-export const LEDGER_KINDS = [...MOVEMENT_KINDS, "payout"] as const;
+/**
+ * The escrow's movements of a payment's money, payouts of account balances, and collections (a debtor's balance
+ * taken by the receivable registry to repay its invoices: IPaymentEscrow.BalanceCollected).
+ */
+export const LEDGER_KINDS = [...MOVEMENT_KINDS, "payout", "collection"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** A payment as the chain's logs tell it (the escrow's PaymentState and status, plus its terms' parties). */
@@ -145,8 +148,9 @@ function accountOf(party: Movement["party"], payment: ChainPayment, context: Led
  * @throws LedgerProjectionError if a payment log arrives for a payment never authorized, or an amount is not a number
  */
 export function projectLog(payment: ChainPayment | undefined, log: LedgerLog, context: LedgerContext): Projected {
-  if (log.event === "PayoutSent") {
-    const account = log.args.account ?? "";
+  // Both take money out of an account's balance, outside any payment.
+  if (log.event === "PayoutSent" || log.event === "BalanceCollected") {
+    const account = (log.event === "PayoutSent" ? log.args.account : log.args.merchant) ?? "";
     const amount = big(log, "amount");
     return {
       entries: [
@@ -156,7 +160,7 @@ export function projectLog(payment: ChainPayment | undefined, log: LedgerLog, co
           leg: 0,
           blockTime: log.blockTime,
           txHash: log.txHash,
-          kind: "payout",
+          kind: log.event === "PayoutSent" ? "payout" : "collection",
           paymentId: log.paymentId,
           token: log.args.token ?? "",
           merchant: context.isMerchant(account) ? account : null,
