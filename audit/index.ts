@@ -4,6 +4,7 @@ export { rebuildFromChain, AuditSetupError, type AuditedDeployment, type Rebuild
 export { RpcConnectionError, RpcError } from "./chain/rpc.js";
 export { buildLedger, LedgerBuilder, type Ledger, type LedgerPayment, type LedgerBalance } from "./ledger/ledger.js";
 export type { LedgerEvent, PaymentTermsRecord } from "./ledger/events.js";
+export { applyEscrowEvent, type AppliedEvent, type Movement, type PaymentAmounts, type PaymentEvent } from "./ledger/payment-event.js";
 export { checkInvariants, owedByEscrow, INVARIANTS, type ChainState, type InvariantName, type Violation } from "./ledger/invariants.js";
 export { reconcile, chainViewOf, COMPARED_FIELDS, CHAIN_STATUSES, type AuditPayment, type ChainPaymentView, type ChainStatus, type Difference, type ReconcileOptions, type Reconciliation } from "./reconcile.js";
 export { reconcileReceivables, chainReceivableViewOf, RECEIVABLE_COMPARED_FIELDS, type AuditReceivable, type ChainReceivableView, type ReceivableDifference, type ReceivablesReconciliation } from "./reconcile.js";

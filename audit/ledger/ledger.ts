@@ -4,8 +4,9 @@
 import type { ChainStatus } from "../reconcile.js";
 import { byChainOrder, type EscrowEventArgs, type EventPosition, type KycEventArgs, type LedgerEvent, type PaymentTermsRecord } from "./events.js";
 import type { FeeTerms } from "./fees.js";
+import { applyEscrowEvent, UNAUTHORIZED, type Movement, type PaymentAmounts, type PaymentEventName } from "./payment-event.js";
 import { ReceivablesBuilder, type ReceivablesLedger } from "./receivables.js";
-import { ALLOWED_BEFORE, nextStatus } from "./status.js";
+import { ALLOWED_BEFORE } from "./status.js";
 
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -21,7 +22,8 @@ export interface PaymentHistoryEntry extends EventPosition {
   releasedBefore: bigint;
 }
 
-export interface LedgerPayment {
+/** A payment as its events tell it: the escrow's amounts and status (PaymentAmounts), its parties and running totals. */
+export interface LedgerPayment extends PaymentAmounts {
   paymentId: string;
   merchant: string;
   buyer: string;
@@ -31,21 +33,10 @@ export interface LedgerPayment {
   /** 0 EIP-3009, 1 permit, 2 allowance. */
   fundingMethod: number;
   authorized: EventPosition;
-  status: ChainStatus;
-  /** As PaymentState: authorized and not yet captured, voided or reclaimed. */
-  capturable: bigint;
-  /** As PaymentState: captured and still in escrow. */
-  held: bigint;
-  /** As PaymentState: gross ever released to the merchant. */
-  released: bigint;
-  /** As PaymentState: the part of `released` refunded to the buyer from the merchant's balance. */
-  refundedAfterRelease: bigint;
   captured: bigint;
   voided: bigint;
   reclaimed: bigint;
   refundedFromHeld: bigint;
-  /** Everything refunded to the buyer: from held funds, from the merchant's balance, a dispute's buyer part. */
-  refunded: bigint;
   fee: bigint;
   partnerFee: bigint;
   net: bigint;
@@ -299,21 +290,19 @@ export class LedgerBuilder {
     else s.holders.set(to, (s.holders.get(to) ?? 0n) + value);
   }
 
-  #paymentEvent(event: Extract<LedgerEvent, { contract: "escrow" }>, at: EventPosition): void {
-    const args = event.args as { paymentId: string };
-    const id = args.paymentId;
+  #paymentEvent(event: Extract<LedgerEvent, { kind: `escrow.${PaymentEventName}` }>, at: EventPosition): void {
+    const id = event.args.paymentId;
     let p = this.ledger.payments.get(id);
     if (event.name === "PaymentAuthorized") {
       if (p) return this.#anomaly(at, id, event.name, "authorized twice");
-      p = this.#newPayment(event.args as EscrowEventArgs["PaymentAuthorized"], at);
-      this.ledger.payments.set(id, p);
+      p = this.#newPayment(event.args, at);
     }
     if (!p) return this.#anomaly(at, id, event.name, "event for a payment that was never authorized");
 
     const statusBefore = p.status;
     const entry: PaymentHistoryEntry = {
       ...at,
-      event: event.name as keyof EscrowEventArgs,
+      event: event.name,
       args: stringArgs(event.args),
       statusBefore,
       statusAfter: statusBefore,
@@ -324,67 +313,28 @@ export class LedgerBuilder {
     if (event.name !== "PaymentAuthorized" && allowed && !allowed.includes(statusBefore)) {
       this.#anomaly(at, id, event.name, `not allowed while the payment is ${statusBefore}`);
     }
-
     switch (event.name) {
-      case "PaymentAuthorized":
-        p.status = "authorized";
-        break;
-      case "PaymentCaptured": {
-        const { amount } = event.args as EscrowEventArgs["PaymentCaptured"];
-        p.capturable -= amount;
-        p.held += amount;
-        p.captured += amount;
-        p.status = "captured";
-        break;
-      }
       case "PaymentVoided":
-      case "PaymentReclaimed": {
-        const { amount } = event.args as EscrowEventArgs["PaymentVoided"];
-        if (amount !== p.capturable) this.#anomaly(at, id, event.name, `returns ${amount} but ${p.capturable} was capturable`);
-        p.capturable -= amount;
-        if (event.name === "PaymentVoided") p.voided += amount;
-        else p.reclaimed += amount;
-        p.status = nextStatus(p.status, p, false);
+      case "PaymentReclaimed":
+        if (event.args.amount !== p.capturable) this.#anomaly(at, id, event.name, `returns ${event.args.amount} but ${p.capturable} was capturable`);
         break;
-      }
-      case "PaymentReleased": {
-        const { gross, fee, partnerFee, net } = event.args as EscrowEventArgs["PaymentReleased"];
-        p.held -= gross;
-        p.released += gross;
-        p.fee += fee;
-        p.partnerFee += partnerFee;
-        p.net += net;
-        this.#credit(p, at, net, fee, partnerFee);
-        p.status = nextStatus(p.status, p, true);
-        break;
-      }
       case "ReceiptConfirmed":
         p.receiptConfirmed = true;
         break;
-      case "PaymentRefunded": {
-        const { amount, fromHeld, fromMerchant } = event.args as EscrowEventArgs["PaymentRefunded"];
-        p.held -= fromHeld;
-        p.refundedFromHeld += fromHeld;
-        p.refundedAfterRelease += fromMerchant;
-        p.refunded += amount;
-        if (fromMerchant > 0n) {
-          const b = this.#balance(p.token, p.merchant);
-          b.debitedRefunds += fromMerchant;
-          b.balance -= fromMerchant;
-          if (b.balance < 0n) this.#anomaly(at, id, event.name, `refund takes ${fromMerchant} from a merchant balance the ledger puts below it`);
-        }
-        p.status = nextStatus(p.status, p, true);
-        break;
-      }
       case "DisputeOpened":
         if (p.disputeUsed) this.#anomaly(at, id, event.name, "a second dispute");
         p.disputeUsed = true;
-        p.status = "disputed";
         break;
-      case "DisputeResolved":
-        // The buyer's part follows as PaymentRefunded, the merchant's as PaymentReleased.
-        p.status = "captured";
+      default:
         break;
+    }
+
+    const applied = applyEscrowEvent(p, event);
+    p = applied.payment;
+    this.ledger.payments.set(id, p);
+    for (const movement of applied.movements) {
+      this.#addToTotals(p, movement);
+      this.#post(p, at, event.name, movement);
     }
     entry.statusAfter = p.status;
     p.history.push(entry);
@@ -408,16 +358,11 @@ export class LedgerBuilder {
       orderRef: a.orderRef,
       fundingMethod: a.method,
       authorized: at,
-      status: "none",
-      capturable: a.amount,
-      held: 0n,
-      released: 0n,
-      refundedAfterRelease: 0n,
+      ...UNAUTHORIZED,
       captured: 0n,
       voided: 0n,
       reclaimed: 0n,
       refundedFromHeld: 0n,
-      refunded: 0n,
       fee: 0n,
       partnerFee: 0n,
       net: 0n,
@@ -429,29 +374,73 @@ export class LedgerBuilder {
     };
   }
 
-  /** A release credits the merchant's net, the treasury's fee less the partner's share, and the partner's share. */
-  #credit(p: LedgerPayment, at: EventPosition, net: bigint, fee: bigint, partnerFee: bigint): void {
-    const merchant = this.#balance(p.token, p.merchant, "merchant");
-    merchant.creditedNet += net;
-    merchant.balance += net;
-    if (fee !== partnerFee) {
-      if (!this.ledger.treasury) {
-        this.#anomaly(at, p.paymentId, "PaymentReleased", "a fee was credited before any TreasurySet event");
-      } else {
-        const treasury = this.#balance(p.token, this.ledger.treasury, "treasury");
-        treasury.creditedFees += fee - partnerFee;
-        treasury.balance += fee - partnerFee;
-      }
+  /** The payment's running totals, by kind of movement (the fee charged is the treasury's part plus the partner's). */
+  #addToTotals(p: LedgerPayment, m: Movement): void {
+    switch (m.kind) {
+      case "capture":
+        p.captured += m.amount;
+        break;
+      case "void":
+        p.voided += m.amount;
+        break;
+      case "reclaim":
+        p.reclaimed += m.amount;
+        break;
+      case "release":
+        p.net += m.amount;
+        break;
+      case "fee":
+        p.fee += m.amount;
+        break;
+      case "partner_fee":
+        p.fee += m.amount;
+        p.partnerFee += m.amount;
+        break;
+      case "refund":
+        p.refundedFromHeld -= m.heldDelta;
+        break;
+      case "authorize":
+        break;
     }
-    if (partnerFee !== 0n) {
-      const partner = p.feeTerms?.partner;
-      if (!partner || partner === ZERO_ADDRESS) {
-        this.#anomaly(at, p.paymentId, "PaymentReleased", "a partner fee without a partner in the payment's terms");
-      } else {
-        const b = this.#balance(p.token, partner, "partner");
-        b.creditedPartnerFees += partnerFee;
-        b.balance += partnerFee;
+  }
+
+  /**
+   * Posts a movement to the balance of its party: a release credits the merchant's net, the treasury's fee less the
+   * partner's share, and the partner's share; a refund debits what it takes from the merchant's balance.
+   */
+  #post(p: LedgerPayment, at: EventPosition, event: PaymentEventName, m: Movement): void {
+    switch (m.kind) {
+      case "release": {
+        const merchant = this.#balance(p.token, p.merchant, "merchant");
+        merchant.creditedNet += m.balanceDelta;
+        merchant.balance += m.balanceDelta;
+        break;
       }
+      case "fee": {
+        if (!this.ledger.treasury) return this.#anomaly(at, p.paymentId, event, "a fee was credited before any TreasurySet event");
+        const treasury = this.#balance(p.token, this.ledger.treasury, "treasury");
+        treasury.creditedFees += m.balanceDelta;
+        treasury.balance += m.balanceDelta;
+        break;
+      }
+      case "partner_fee": {
+        const partner = p.feeTerms?.partner;
+        if (!partner || partner === ZERO_ADDRESS) return this.#anomaly(at, p.paymentId, event, "a partner fee without a partner in the payment's terms");
+        const b = this.#balance(p.token, partner, "partner");
+        b.creditedPartnerFees += m.balanceDelta;
+        b.balance += m.balanceDelta;
+        break;
+      }
+      case "refund": {
+        if (m.balanceDelta === 0n) break;
+        const merchant = this.#balance(p.token, p.merchant);
+        merchant.debitedRefunds -= m.balanceDelta;
+        merchant.balance += m.balanceDelta;
+        if (merchant.balance < 0n) this.#anomaly(at, p.paymentId, event, `refund takes ${-m.balanceDelta} from a merchant balance the ledger puts below it`);
+        break;
+      }
+      default:
+        break;
     }
   }
 

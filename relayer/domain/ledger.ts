@@ -4,19 +4,32 @@
 // Buckets of what the escrow owes, per token: `capturable` and `held` (per payment), and `balance` (per account:
 // merchants, the treasury, partners, until paid out). The escrow is solvent when its token balance equals their sum.
 
-// The escrow's lifecycle (statuses and PaymentEscrow._updateStatus) is the audit library's, one implementation for
-// the chain-only CLI and this projection.
-import { nextStatus } from "../../audit/ledger/status.js";
+// How each escrow event moves a payment and whose balance it changes is the audit library's (one implementation for
+// the chain-only CLI and this projection); this file turns its movements into ledger entries.
+import {
+  applyEscrowEvent,
+  MOVEMENT_KINDS,
+  PAYMENT_EVENTS,
+  UNAUTHORIZED,
+  type Movement,
+  type PaymentAmounts,
+  type PaymentEvent,
+  type PaymentEventName,
+} from "../../audit/ledger/payment-event.js";
 import { CHAIN_STATUSES, type ChainStatus } from "../../audit/reconcile.js";
 
 export { CHAIN_STATUSES };
 export type ChainStatusName = ChainStatus;
 
-export const LEDGER_KINDS = ["authorize", "capture", "void", "reclaim", "release", "fee", "partner_fee", "refund", "payout"] as const;
+/**
+ * The escrow's movements of a payment's money, payouts of account balances, and collections (a debtor's balance
+ * taken by the receivable registry to repay its invoices: IPaymentEscrow.BalanceCollected).
+ */
+export const LEDGER_KINDS = [...MOVEMENT_KINDS, "payout", "collection"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
-/** A payment as the chain's logs tell it (the escrow's PaymentState, plus its terms' parties). */
-export interface ChainPayment {
+/** A payment as the chain's logs tell it (the escrow's PaymentState and status, plus its terms' parties). */
+export interface ChainPayment extends PaymentAmounts {
   paymentId: string;
   merchant: string;
   buyer: string;
@@ -26,14 +39,6 @@ export interface ChainPayment {
   amount: bigint;
   /** The terms' orderRef: keccak256 of the merchant's order reference. */
   orderRef: string;
-  status: ChainStatusName;
-  capturable: bigint;
-  held: bigint;
-  /** Gross ever released (the escrow's PaymentState.released). */
-  released: bigint;
-  refundedAfterRelease: bigint;
-  /** Everything refunded to the buyer, from held funds or the merchant's balance. */
-  refunded: bigint;
   authorizedBlock: number;
   authorizedAt: number;
   updatedBlock: number;
@@ -98,136 +103,121 @@ const big = (log: LedgerLog, name: string): bigint => {
   return BigInt(value);
 };
 
+/** A release's legs keep fixed numbers (release 0, fee 1, partner fee 2): an entry's key does not depend on its siblings. */
+const LEG_OF: Partial<Record<Movement["kind"], number>> = { fee: 1, partner_fee: 2 };
+
+const isPaymentEvent = (log: LedgerLog): log is LedgerLog & { event: PaymentEventName } => (PAYMENT_EVENTS as readonly string[]).includes(log.event);
+
+/** The log as the event the escrow's rules take, its amounts parsed. */
+function paymentEventOf(log: LedgerLog & { event: PaymentEventName }): PaymentEvent {
+  switch (log.event) {
+    case "PaymentAuthorized":
+    case "PaymentCaptured":
+    case "PaymentVoided":
+    case "PaymentReclaimed":
+      return { name: log.event, args: { amount: big(log, "amount") } };
+    case "PaymentReleased":
+      return { name: log.event, args: { gross: big(log, "gross"), fee: big(log, "fee"), partnerFee: big(log, "partnerFee"), net: big(log, "net") } };
+    case "PaymentRefunded":
+      return { name: log.event, args: { amount: big(log, "amount"), fromHeld: big(log, "fromHeld"), fromMerchant: big(log, "fromMerchant") } };
+    default:
+      return { name: log.event };
+  }
+}
+
+/** The address of a movement's party: the payment's buyer or merchant, the treasury, or the terms' partner. */
+function accountOf(party: Movement["party"], payment: ChainPayment, context: LedgerContext): string | null {
+  switch (party) {
+    case "buyer":
+      return payment.buyer;
+    case "merchant":
+      return payment.merchant;
+    case "treasury":
+      return context.treasury ?? ZERO_ADDRESS;
+    case "partner":
+      return payment.partner ?? ZERO_ADDRESS;
+    default:
+      return null;
+  }
+}
+
 /**
  * Applies one log to the payment it concerns (`payment` undefined before its authorization) and returns the
  * payment afterwards and the ledger entries it makes. Logs that move no money (ReceiptConfirmed, DisputeOpened,
  * configuration) make no entries.
- * @throws LedgerProjectionError if a payment log arrives for a payment never authorized
+ * @throws LedgerProjectionError if a payment log arrives for a payment never authorized, or an amount is not a number
  */
 export function projectLog(payment: ChainPayment | undefined, log: LedgerLog, context: LedgerContext): Projected {
-  const entry = (leg: number, kind: LedgerKind, fields: Partial<LedgerEntry> & { token: string; amount: bigint }): LedgerEntry => ({
-    blockNumber: log.blockNumber,
-    logIndex: log.logIndex,
-    leg,
-    blockTime: log.blockTime,
-    txHash: log.txHash,
-    kind,
-    paymentId: log.paymentId,
-    merchant: payment?.merchant ?? null,
-    buyer: payment?.buyer ?? null,
-    account: null,
-    capturableDelta: 0n,
-    heldDelta: 0n,
-    balanceDelta: 0n,
-    ...fields,
-  });
-
-  if (log.event === "PaymentAuthorized") {
-    const amount = big(log, "amount");
-    const merchant = log.args.merchant ?? "";
-    const created: ChainPayment = {
-      paymentId: log.paymentId!,
-      merchant,
-      buyer: log.args.buyer ?? "",
-      token: log.args.token ?? "",
-      partner: context.partnerOf(merchant),
-      amount,
-      orderRef: log.args.orderRef ?? "",
-      status: "authorized",
-      capturable: amount,
-      held: 0n,
-      released: 0n,
-      refundedAfterRelease: 0n,
-      refunded: 0n,
-      authorizedBlock: log.blockNumber,
-      authorizedAt: log.blockTime,
-      updatedBlock: log.blockNumber,
-    };
-    return {
-      payment: created,
-      entries: [entry(0, "authorize", { token: created.token, merchant, buyer: created.buyer, account: created.buyer, amount, capturableDelta: amount })],
-    };
-  }
-
-  if (log.event === "PayoutSent") {
-    const account = log.args.account ?? "";
+  // Both take money out of an account's balance, outside any payment.
+  if (log.event === "PayoutSent" || log.event === "BalanceCollected") {
+    const account = (log.event === "PayoutSent" ? log.args.account : log.args.merchant) ?? "";
     const amount = big(log, "amount");
     return {
       entries: [
-        entry(0, "payout", {
+        {
+          blockNumber: log.blockNumber,
+          logIndex: log.logIndex,
+          leg: 0,
+          blockTime: log.blockTime,
+          txHash: log.txHash,
+          kind: log.event === "PayoutSent" ? "payout" : "collection",
+          paymentId: log.paymentId,
           token: log.args.token ?? "",
           merchant: context.isMerchant(account) ? account : null,
           buyer: null,
           account,
           amount,
+          capturableDelta: 0n,
+          heldDelta: 0n,
           balanceDelta: -amount,
-        }),
+        },
       ],
     };
   }
+  if (!isPaymentEvent(log)) return { entries: [] };
 
-  const PAYMENT_EVENTS = ["PaymentCaptured", "PaymentVoided", "PaymentReclaimed", "PaymentReleased", "PaymentRefunded", "DisputeOpened", "DisputeResolved", "ReceiptConfirmed"];
-  if (!PAYMENT_EVENTS.includes(log.event)) return { entries: [] };
-  if (!payment) throw new LedgerProjectionError(`${log.event} at ${log.blockNumber}/${log.logIndex} for payment ${log.paymentId} that was never authorized`);
-  const p: ChainPayment = { ...payment, updatedBlock: log.blockNumber };
-  const token = p.token;
-
-  switch (log.event) {
-    case "PaymentCaptured": {
-      const amount = big(log, "amount");
-      p.capturable -= amount;
-      p.held += amount;
-      p.status = "captured";
-      return { payment: p, entries: [entry(0, "capture", { token, amount, capturableDelta: -amount, heldDelta: amount })] };
-    }
-    case "PaymentVoided":
-    case "PaymentReclaimed": {
-      const amount = big(log, "amount");
-      p.capturable -= amount;
-      p.status = nextStatus(p.status, p, false);
-      const kind = log.event === "PaymentVoided" ? "void" : "reclaim";
-      return { payment: p, entries: [entry(0, kind, { token, account: p.buyer, amount, capturableDelta: -amount })] };
-    }
-    case "PaymentReleased": {
-      const gross = big(log, "gross");
-      const fee = big(log, "fee");
-      const partnerFee = big(log, "partnerFee");
-      const net = big(log, "net");
-      p.held -= gross;
-      p.released += gross;
-      p.status = nextStatus(p.status, p, true);
-      const entries = [entry(0, "release", { token, account: p.merchant, amount: net, heldDelta: -gross, balanceDelta: net })];
-      if (fee !== partnerFee) {
-        entries.push(entry(1, "fee", { token, account: context.treasury ?? ZERO_ADDRESS, amount: fee - partnerFee, balanceDelta: fee - partnerFee }));
-      }
-      if (partnerFee !== 0n) {
-        entries.push(entry(2, "partner_fee", { token, account: p.partner ?? ZERO_ADDRESS, amount: partnerFee, balanceDelta: partnerFee }));
-      }
-      return { payment: p, entries };
-    }
-    case "PaymentRefunded": {
-      const amount = big(log, "amount");
-      const fromHeld = big(log, "fromHeld");
-      const fromMerchant = big(log, "fromMerchant");
-      p.held -= fromHeld;
-      p.refundedAfterRelease += fromMerchant;
-      p.refunded += amount;
-      p.status = nextStatus(p.status, p, true);
-      return {
-        payment: p,
-        entries: [entry(0, "refund", { token, account: p.merchant, amount, heldDelta: -fromHeld, balanceDelta: -fromMerchant })],
-      };
-    }
-    case "DisputeOpened":
-      p.status = "disputed";
-      return { payment: p, entries: [] };
-    case "DisputeResolved":
-      // The buyer's part follows as PaymentRefunded, the merchant's as PaymentReleased; they move the money.
-      p.status = "captured";
-      return { payment: p, entries: [] };
-    default: // ReceiptConfirmed: the release that follows moves the money
-      return { payment: p, entries: [] };
+  let before: ChainPayment;
+  if (log.event === "PaymentAuthorized") {
+    const merchant = log.args.merchant ?? "";
+    before = {
+      paymentId: log.paymentId!,
+      merchant,
+      buyer: log.args.buyer ?? "",
+      token: log.args.token ?? "",
+      partner: context.partnerOf(merchant),
+      amount: big(log, "amount"),
+      orderRef: log.args.orderRef ?? "",
+      ...UNAUTHORIZED,
+      authorizedBlock: log.blockNumber,
+      authorizedAt: log.blockTime,
+      updatedBlock: log.blockNumber,
+    };
+  } else {
+    if (!payment) throw new LedgerProjectionError(`${log.event} at ${log.blockNumber}/${log.logIndex} for payment ${log.paymentId} that was never authorized`);
+    before = { ...payment, updatedBlock: log.blockNumber };
   }
+
+  const { payment: after, movements } = applyEscrowEvent(before, paymentEventOf(log));
+  const entries = movements.map(
+    (m): LedgerEntry => ({
+      blockNumber: log.blockNumber,
+      logIndex: log.logIndex,
+      leg: LEG_OF[m.kind] ?? 0,
+      blockTime: log.blockTime,
+      txHash: log.txHash,
+      kind: m.kind,
+      paymentId: log.paymentId,
+      token: after.token,
+      merchant: after.merchant,
+      buyer: after.buyer,
+      account: accountOf(m.party, after, context),
+      amount: m.amount,
+      capturableDelta: m.capturableDelta,
+      heldDelta: m.heldDelta,
+      balanceDelta: m.balanceDelta,
+    }),
+  );
+  return { payment: after, entries };
 }
 
 /** A ledger entry's share of the daily chart buckets of its token. */

@@ -593,7 +593,7 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
   registry.add({
     method: "get", path: "/v1/audit/ledger_entries", operationId: "listLedgerEntries", tags, scope: ["auditor"],
     summary: "Ledger entries projected from the escrow's logs, in chain order",
-    description: "One entry per movement of money (authorize, capture, void, reclaim, release, fee, partner_fee, refund, payout). A time range is turned into a block range.",
+    description: "One entry per movement of money (authorize, capture, void, reclaim, release, fee, partner_fee, refund, payout, collection). A time range is turned into a block range.",
     query: entriesQuery, response: listOf(ledgerEntry),
   });
   router.get("/v1/audit/ledger_entries", auditors, async (req, res) => {

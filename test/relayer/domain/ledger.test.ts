@@ -71,6 +71,12 @@ describe("ledger projection", () => {
     assert.deepEqual(entries.map((e) => [e.kind, e.merchant, e.balanceDelta]), [["payout", MERCHANT, -585n]]);
   });
 
+  it("debits a collection for the receivable registry from the debtor's balance", () => {
+    const collected = log("BalanceCollected", { token: TOKEN, merchant: MERCHANT, collector: BUYER, amount: "400" });
+    const { entries } = projectLog(undefined, { ...collected, paymentId: null }, context);
+    assert.deepEqual(entries.map((e) => [e.kind, e.account, e.merchant, e.balanceDelta]), [["collection", MERCHANT, MERCHANT, -400n]]);
+  });
+
   it("refuses a payment event for a payment never authorized", () => {
     assert.throws(() => projectLog(undefined, log("PaymentCaptured", { amount: "1" }), context), LedgerProjectionError);
   });

@@ -4,7 +4,7 @@ import { field, h, replace, table } from "../dom.js";
 import { amount, short, time } from "../format.js";
 import { code, csvButton, pageHeading, pagedList } from "../ui.js";
 
-const KINDS = ["", "authorize", "capture", "void", "reclaim", "release", "fee", "partner_fee", "refund", "payout"];
+const KINDS = ["", "authorize", "capture", "void", "reclaim", "release", "fee", "partner_fee", "refund", "payout", "collection"];
 
 export function renderLedger(main, params) {
   const heading = pageHeading("Ledger");
