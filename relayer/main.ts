@@ -238,6 +238,13 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   );
 
   // ---- the worker: one ordered stream per signer key
+  // The next block's time, as well as the relayer can tell it: a local chain that mined many blocks quickly runs
+  // ahead of the wall clock, and an idle one has an old latest block.
+  const nextBlockTime = async () => {
+    const latest = await provider.getBlock("latest");
+    if (latest) head = Math.max(head, latest.number);
+    return Math.max(Math.floor(now() / 1000), latest?.timestamp ?? 0);
+  };
   let head = await provider.getBlockNumber();
   let running = true;
   let nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
@@ -247,7 +254,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       const end = tickDuration.startTimer();
       let worked = 0;
       try {
-        await queueDueReleases(db, payments, now);
+        await queueDueReleases(db, payments, now, await nextBlockTime());
         if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
           nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
           const queued = await runSettlement(db, chainContext, reader, payoutsService, now);

@@ -9,10 +9,19 @@ import type { PaymentsService } from "./payments.js";
 import type { PayoutsService } from "./payouts.js";
 import type { ChainContext, ChainReader } from "./ports.js";
 
-/** Queues a release for every captured intent whose window has passed. Returns how many. */
-export async function queueDueReleases(db: Database, payments: PaymentsService, now: () => number, limit = 500): Promise<number> {
+/**
+ * Queues a release for every captured payment whose confirmation window has passed by `nextBlockTime` (Unix
+ * seconds): the chain's clock, not the relayer's, decides whether the escrow accepts the release. Returns how many.
+ */
+export async function queueDueReleases(
+  db: Database,
+  payments: PaymentsService,
+  now: () => number,
+  nextBlockTime: number,
+  limit = 500,
+): Promise<number> {
   return db.transaction((sql) => {
-    const due = intents.releasable(sql, Math.floor(now() / 1000), limit);
+    const due = intents.releasable(sql, nextBlockTime, limit);
     for (const intent of due) {
       payments.enqueue(sql, intent, { kind: "release", terms: intent.terms }, now());
       payments.recordEvent(sql, intent, "payment_intent.release_requested", now(), { scheduled: true });
