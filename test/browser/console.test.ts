@@ -64,6 +64,14 @@ before(async () => {
     { authorization: `Bearer ${complianceKey}` },
   );
   assert.equal(kyc.status, 202);
+  // The relayer's compliance lane sends it with the compliance key, which setUpParties below also uses directly:
+  // wait until it is confirmed, so the two never race for the same nonce.
+  for (const deadline = Date.now() + 20_000; ; ) {
+    const change = (await system.api("GET", `/v1/kyc_changes/${kyc.body.id}`, undefined, { authorization: `Bearer ${complianceKey}` })).body;
+    if (change.status === "confirmed") break;
+    assert.ok(Date.now() < deadline, `the KYC change is still ${change.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await waitForLedger(system, scenario.auditorKey, [scenario.released, scenario.authorized, scenario.refunded, scenario.large].map((i) => i.payment_id));
   // an invoice issued, accepted and split twice through the parties' API: the receivables register's lineage tree
   parties = await setUpParties(system);
