@@ -275,6 +275,18 @@ function applyConfiguration(sql: Sql, log: { event: string; args: Record<string,
   }
 }
 
+/** Adds the conditions of an inclusive block range to a WHERE list. */
+function whereBlockRange(where: string[], params: SqlValue[], range: { fromBlock?: number; toBlock?: number }): void {
+  if (range.fromBlock !== undefined) {
+    where.push("block_number >= ?");
+    params.push(range.fromBlock);
+  }
+  if (range.toBlock !== undefined) {
+    where.push("block_number <= ?");
+    params.push(range.toBlock);
+  }
+}
+
 export const ledger = {
   /** Where the projection stands: the last chain log it has applied. */
   cursor(sql: Sql): Cursor {
@@ -372,14 +384,7 @@ export const ledger = {
         params.push(value);
       }
     }
-    if (f.fromBlock !== undefined) {
-      where.push("block_number >= ?");
-      params.push(f.fromBlock);
-    }
-    if (f.toBlock !== undefined) {
-      where.push("block_number <= ?");
-      params.push(f.toBlock);
-    }
+    whereBlockRange(where, params, f);
     if (f.after) {
       where.push("(block_number, log_index, leg) > (?, ?, ?)");
       params.push(f.after.block, f.after.log, f.after.leg);
@@ -482,14 +487,7 @@ export const ledger = {
   largeTransactions(sql: Sql, f: { limit: number; after?: Cursor; fromBlock?: number; toBlock?: number }): Page<ChainLogRow> {
     const where = ["event = 'LargeTransactionReported'"];
     const params: SqlValue[] = [];
-    if (f.fromBlock !== undefined) {
-      where.push("block_number >= ?");
-      params.push(f.fromBlock);
-    }
-    if (f.toBlock !== undefined) {
-      where.push("block_number <= ?");
-      params.push(f.toBlock);
-    }
+    whereBlockRange(where, params, f);
     if (f.after) {
       where.push("(block_number, log_index) > (?, ?)");
       params.push(f.after.block, f.after.log);

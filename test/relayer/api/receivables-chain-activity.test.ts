@@ -14,7 +14,7 @@ import { encodeBytes32String, id, parseEther, toBeHex, ZeroHash, type Wallet } f
 import { Database } from "../../../relayer/persistence/database.js";
 import { ledger } from "../../../relayer/persistence/ledger.js";
 import { IReceivableRegistry__factory, ReceivableRegistry__factory } from "../../../typechain-types/index.js";
-import { devWallet, startSystem, type TestAccount, type TestSystem } from "../support/system.js";
+import { devWallet, startSystem, until, type TestAccount, type TestSystem } from "../support/system.js";
 import { startWebhookReceiver, type Receiver } from "../support/webhook-receiver.js";
 import { acceptedInvoice, act, DAY, setUpParties, signFor, waitForReceivable, type Parties } from "./receivables-support.js";
 
@@ -40,16 +40,6 @@ after(async () => {
 
 const rpc = <T = unknown>(method: string, params: unknown[] = []) => system.provider.send(method, params) as Promise<T>;
 const asParty = (account: TestAccount) => ReceivableRegistry__factory.connect(system.receivableRegistry!, (account.wallet as unknown as Wallet).connect(system.provider));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function eventsOf(account: TestAccount, objectId: string): Promise<{ type: string; data: Record<string, any> }[]> {
   const reply = await account.api("GET", `/v1/events?object_id=${objectId}&limit=100`);

@@ -11,7 +11,7 @@ import { termsFromJson } from "../../../relayer/chain/operation-codec.js";
 import { chainTransactions, operations } from "../../../relayer/persistence/chain-store.js";
 import { intents } from "../../../relayer/persistence/intents.js";
 import { PaymentEscrow__factory } from "../../../typechain-types/index.js";
-import { devWallet, signAuthorization, startSystem, waitForIntent, type TestSystem } from "../support/system.js";
+import { devWallet, signAuthorization, startSystem, until, waitForIntent, type TestSystem } from "../support/system.js";
 
 const CONFIRMATIONS = 3;
 const operator = devWallet(1).address;
@@ -48,16 +48,6 @@ async function mineDifferentBlock(): Promise<void> {
   const other = devWallet(12).connect(system.provider);
   await other.sendTransaction({ to: other.address, value: 1n });
   await rpc("evm_mine");
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Mines a block at a time until the intent reaches `status`: the indexer acts only on confirmed blocks. */

@@ -159,6 +159,17 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
   }
 }
 
+/** Polls `probe` until it answers something (not undefined or false), or fails after the timeout naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Polls an intent until `done` says so (or the timeout passes). */
 export async function waitForIntent(system: TestSystem, id: string, done: (intent: any) => boolean, timeoutMs = 20_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
