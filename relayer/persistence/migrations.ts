@@ -522,4 +522,22 @@ CREATE INDEX receivables_by_state ON receivables (chain_state, created_at DESC, 
 CREATE INDEX receivables_open_by_due ON receivables (due_at, id) WHERE chain_state IN (2, 6);
 `,
   },
+  {
+    version: 10,
+    name: "cluster",
+    sql: `
+-- Several relayer instances may share one (PostgreSQL) database. A lease says which instance drives a signer key,
+-- or follows the chain, at a time. token is the fencing token: it grows each time the lease changes hands, and a
+-- holder checks it in the same transaction as every write it makes for the lease. Times are the database's clock.
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  token      INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+-- Several keys may share one lane: key i of n submits the pending operations whose shard % n = i. All operations of
+-- one intent share a shard, so they keep their order on one key.
+ALTER TABLE operations ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
