@@ -4,10 +4,11 @@
 // initdb refuses to run as root, so as root the server's programs run as the `postgres` user the package creates.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 
 import pg from "pg";
+
+import { freePort } from "./local-chain.js";
 
 export interface PostgresServer {
   /** A URL for the `postgres` database, as the superuser `relayer` (trust authentication on loopback). */
@@ -130,15 +131,4 @@ function giveTo(dir: string, uid: number, gid: number): void {
       throw new Error(`PostgreSQL runs as the postgres user, who cannot enter ${d}: put its data directory elsewhere, or chmod o+x ${d}`);
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
