@@ -20,7 +20,7 @@ import { PaymentStatus } from "../relayer/chain/typed-data.js";
 import { newId } from "../relayer/domain/ids.js";
 import type { PaymentIntent } from "../relayer/domain/payment-intent.js";
 import { createApp } from "../relayer/http/app.js";
-import { Database } from "../relayer/persistence/database.js";
+import { mapInOrder, SqliteDatabase, type Database } from "../relayer/persistence/database.js";
 import { intents } from "../relayer/persistence/intents.js";
 import { merchants, type Merchant } from "../relayer/persistence/merchants.js";
 import { latencySummary, round } from "./lib/stats.js";
@@ -55,7 +55,7 @@ function outcome(): (typeof OUTCOMES)[number] {
 
 async function seed(db: Database): Promise<{ merchants: Merchant[]; buyers: string[] }> {
   const created = await db.transaction((sql) =>
-    Array.from({ length: MERCHANTS }, (_, i) =>
+    mapInOrder(Array.from({ length: MERCHANTS }, (_, i) => i), (i) =>
       merchants.create(sql, { name: `Merchant ${i}`, address: address(), settlementAddress: address(), feeBps: 250, partner: address(), partnerShareBps: 2_000 }, Date.now()),
     ),
   );
@@ -63,7 +63,7 @@ async function seed(db: Database): Promise<{ merchants: Merchant[]; buyers: stri
   const started = Date.now() - PAYMENTS * 1_000;
   const batch = 5_000;
   for (let done = 0; done < PAYMENTS; done += batch) {
-    await db.transaction((sql) => {
+    await db.transaction(async (sql) => {
       for (let i = done; i < Math.min(PAYMENTS, done + batch); i++) {
         const merchant = pick(created);
         const amount = BigInt(1_000_000 + Math.floor(Math.random() * 500_000_000));
@@ -88,9 +88,9 @@ async function seed(db: Database): Promise<{ merchants: Merchant[]; buyers: stri
           createdAt,
           updatedAt: createdAt,
         };
-        intents.insert(sql, intent);
+        await intents.insert(sql, intent);
         if (o.status !== PaymentStatus.None) {
-          intents.updateFromChain(sql, intent.id, { chainStatus: o.status, ...o.amounts(amount), heldSince: 0 }, null, createdAt);
+          await intents.updateFromChain(sql, intent.id, { chainStatus: o.status, ...o.amounts(amount), heldSince: 0 }, null, createdAt);
         }
       }
     });
@@ -103,7 +103,7 @@ const reader: ChainReader = { paymentState: unused, kycCheck: unused, escrowBala
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-audit-console-"));
-  const db = new Database({ path: path.join(dir, "relayer.db"), synchronous: "NORMAL" });
+  const db = new SqliteDatabase({ path: path.join(dir, "relayer.db"), synchronous: "NORMAL" });
   let server: Server | undefined;
   try {
     const seedStart = performance.now();
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results, null, 2));
   } finally {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    db.close();
+    await db.close();
     if (process.env.BENCH_KEEP_DB) console.error(`kept ${path.join(dir, "relayer.db")}`);
     else rmSync(dir, { recursive: true, force: true });
   }

@@ -24,7 +24,7 @@ import { encodeBytes32String, HDNodeWallet, id, Interface, JsonRpcProvider, Wall
 
 import { issueApiKey, registerMerchant } from "../relayer/application/admin.js";
 import { countryCode, KycTier } from "../relayer/chain/typed-data.js";
-import { Database } from "../relayer/persistence/database.js";
+import { SqliteDatabase } from "../relayer/persistence/database.js";
 import { deployAndSeed, freePort, startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
 import { MemorySampler, cmdline, cpuSecondsOf, descendants, workerProcess } from "./lib/proc.js";
@@ -316,7 +316,7 @@ async function main(): Promise<void> {
 
   // ---- 2. the relayer: merchants and keys in its database, then the child process
   const databasePath = path.join(dir, "relayer.db");
-  const setupDb = new Database({ path: databasePath });
+  const setupDb = new SqliteDatabase({ path: databasePath });
   const clientKeys: { key: string; merchant: number }[] = [];
   const watcherKeys: string[] = [];
   const merchantIds: string[] = [];
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
       clientKeys.push({ key: secret, merchant });
     }
   } finally {
-    setupDb.close();
+    await setupDb.close();
   }
   let profiler: RpcProfiler | undefined;
   if (RPC_PROFILE) {

@@ -30,7 +30,7 @@ import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createLogger, type Logger } from "./http/logging.js";
 import { operations, type ChainTxRow } from "./persistence/chain-store.js";
-import { Database } from "./persistence/database.js";
+import { openDatabase, type Database } from "./persistence/database.js";
 import { ensureChainIdentity } from "./persistence/meta.js";
 import { WebhookDispatcher } from "./webhooks/delivery.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
@@ -63,7 +63,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   }
   assertKeyAllowed(config, chainId);
 
-  const db = new Database({ path: config.DATABASE_PATH });
+  const db = await openDatabase(config.DATABASE_PATH);
   const escrow = deployment.contracts.PaymentEscrow.address;
   await ensureChainIdentity(db, {
     chainId,
@@ -71,7 +71,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     escrow,
     token: deployment.contracts.SettlementToken.address,
     kycRegistry: deployment.contracts.KycRegistry.address,
-  }, config.DATABASE_PATH);
+  });
 
   // One key per lane, each checked to hold its role before anything starts.
   const registryAddress = deployment.contracts.KycRegistry.address;
@@ -214,9 +214,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const settleReceivables = receivables && receivableSettlementHandler(db, receivableReader!, receivables, now);
   const settle: SettlementHandler = async (settled) => {
     const [applyPayments, applyReceivables] = await Promise.all([settlePayments(settled), settleReceivables?.(settled)]);
-    return (sql) => {
-      applyPayments(sql);
-      applyReceivables?.(sql);
+    return async (sql) => {
+      await applyPayments(sql);
+      await applyReceivables?.(sql);
     };
   };
   const confirmerFor = (address: string, laneSubmitter?: Submitter) =>
@@ -331,7 +331,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       running = false;
       await Promise.all([current, dispatcher.stop()]);
       provider.destroy();
-      db.close();
+      await db.close();
     },
   };
 }

@@ -25,7 +25,7 @@ import {
 import { decodeRevert } from "../relayer/chain/escrow-calls.js";
 import { SCOPES, type Scope } from "../relayer/domain/principal.js";
 import type { ApiKey, NewApiKey } from "../relayer/persistence/api-keys.js";
-import { Database } from "../relayer/persistence/database.js";
+import { openDatabase, type Database } from "../relayer/persistence/database.js";
 import type { Merchant } from "../relayer/persistence/merchants.js";
 import { ensureChainIdentity } from "../relayer/persistence/meta.js";
 import { PaymentEscrow__factory } from "../typechain-types/index.js";
@@ -164,16 +164,16 @@ function databasePath(ctx: Context): string {
 }
 
 /** Opens the database; `mustExist` for commands that only read or change existing rows (no stray files on a typo). */
-async function withDatabase<T>(ctx: Context, mustExist: boolean, work: (db: Database, file: string) => Promise<T>): Promise<T> {
+async function withDatabase<T>(ctx: Context, mustExist: boolean, work: (db: Database) => Promise<T>): Promise<T> {
   const file = databasePath(ctx);
   if (mustExist && !existsSync(file)) {
     throw new RefusedError("database_not_found", `no database at ${path.resolve(file)} (set --database or DATABASE_PATH)`);
   }
-  const db = new Database({ path: file });
+  const db = await openDatabase(file);
   try {
-    return await work(db, file);
+    return await work(db);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -341,7 +341,7 @@ ${CHAIN_HELP}`,
 
       const chain = await connectChain(ctx);
       try {
-        return await withDatabase(ctx, false, async (db, file) => {
+        return await withDatabase(ctx, false, async (db) => {
           const escrowAddress = chain.deployment.contracts.PaymentEscrow.address;
           try {
             await ensureChainIdentity(db, {
@@ -350,7 +350,7 @@ ${CHAIN_HELP}`,
               escrow: escrowAddress,
               token: chain.deployment.contracts.SettlementToken.address,
               kycRegistry: chain.deployment.contracts.KycRegistry.address,
-            }, file);
+            });
           } catch (error) {
             throw new RefusedError("database_other_chain", (error as Error).message);
           }

@@ -20,7 +20,7 @@ export async function startRpcProfiler(target: string): Promise<RpcProfiler> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+    const forward = async () => {
       const body = Buffer.concat(chunks);
       const start = performance.now();
       try {
@@ -45,7 +45,8 @@ export async function startRpcProfiler(target: string): Promise<RpcProfiler> {
       } catch (error) {
         res.writeHead(502).end(String((error as Error).message));
       }
-    });
+    };
+    req.on("end", () => void forward()); // forward answers every failure itself (502)
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -44,12 +44,12 @@ export async function registerMerchant(
       `${input.address} is not an active merchant on the escrow: an admin must call setMerchant first`,
     );
   }
-  return db.transaction((sql) => {
-    const existing = merchants.getByAddress(sql, input.address);
+  return db.transaction(async (sql) => {
+    const existing = await merchants.getByAddress(sql, input.address);
     if (existing) {
       throw new AdminError("merchant_exists", `a merchant with address ${input.address} already exists (${existing.id})`);
     }
-    return merchants.create(
+    return await merchants.create(
       sql,
       {
         name: input.name,
@@ -84,24 +84,24 @@ export async function grantReceivables(
   target: { merchantId: string } | { name: string; address: string },
   now: number,
 ): Promise<{ merchant: Merchant; created: boolean }> {
-  return db.transaction((sql) => {
-    const existing = "merchantId" in target ? merchants.get(sql, target.merchantId) : merchants.getByAddress(sql, target.address);
+  return db.transaction(async (sql) => {
+    const existing = "merchantId" in target ? await merchants.get(sql, target.merchantId) : await merchants.getByAddress(sql, target.address);
     if ("merchantId" in target && !existing) throw new AdminError("merchant_not_found", `no merchant ${target.merchantId} in this database`);
     if (existing?.capabilities.includes("receivables")) {
       throw new AdminError("receivables_already_enabled", `${existing.id} (${existing.address}) is already enabled for receivables`);
     }
-    const merchant = existing ? enableByAddress(sql, existing, now) : enableByAddress(sql, target as { name: string; address: string }, now);
+    const merchant = existing ? await enableByAddress(sql, existing, now) : await enableByAddress(sql, target as { name: string; address: string }, now);
     return { merchant, created: !existing };
   });
 }
 
-function enableByAddress(sql: Sql, input: { name: string; address: string }, now: number): Merchant {
-  const existing = merchants.getByAddress(sql, input.address);
+async function enableByAddress(sql: Sql, input: { name: string; address: string }, now: number): Promise<Merchant> {
+  const existing = await merchants.getByAddress(sql, input.address);
   if (existing) {
-    merchants.grant(sql, existing.id, "receivables");
-    return merchants.get(sql, existing.id)!;
+    await merchants.grant(sql, existing.id, "receivables");
+    return (await merchants.get(sql, existing.id))!;
   }
-  return merchants.create(
+  return await merchants.create(
     sql,
     {
       name: input.name,
@@ -118,11 +118,11 @@ function enableByAddress(sql: Sql, input: { name: string; address: string }, now
 
 /** Every merchant, newest first. */
 export function listMerchants(db: Database): Promise<Merchant[]> {
-  return db.read((sql) => {
+  return db.read(async (sql) => {
     const all: Merchant[] = [];
     let startingAfter: string | undefined;
     for (;;) {
-      const page = merchants.list(sql, startingAfter === undefined ? { limit: 100 } : { limit: 100, startingAfter });
+      const page = await merchants.list(sql, startingAfter === undefined ? { limit: 100 } : { limit: 100, startingAfter });
       all.push(...page.data);
       if (!page.hasMore) return all;
       startingAfter = page.data.at(-1)?.id;
@@ -132,33 +132,33 @@ export function listMerchants(db: Database): Promise<Merchant[]> {
 
 /** Issues an API key; the secret is returned once and stored only as a hash. A merchant key needs its merchant. */
 export function issueApiKey(db: Database, input: NewApiKey, now: number): Promise<{ key: ApiKey; secret: string }> {
-  return db.transaction((sql) => {
-    if (input.scope === "merchant" && merchants.get(sql, input.merchantId) === undefined) {
+  return db.transaction(async (sql) => {
+    if (input.scope === "merchant" && await merchants.get(sql, input.merchantId) === undefined) {
       throw new AdminError("merchant_not_found", `no merchant ${input.merchantId} in this database`);
     }
-    return apiKeys.create(sql, input, now);
+    return await apiKeys.create(sql, input, now);
   });
 }
 
 /** Revokes a key at once: the next request presenting it is refused. */
 export function revokeApiKey(db: Database, id: string, now: number): Promise<ApiKey> {
-  return db.transaction((sql) => {
-    const key = apiKeys.get(sql, id);
+  return db.transaction(async (sql) => {
+    const key = await apiKeys.get(sql, id);
     if (key === undefined) throw new AdminError("api_key_not_found", `no API key ${id} in this database`);
     if (key.revokedAt !== null) {
       throw new AdminError("api_key_already_revoked", `the API key ${id} was already revoked at ${new Date(key.revokedAt).toISOString()}`);
     }
-    apiKeys.revoke(sql, id, now);
+    await apiKeys.revoke(sql, id, now);
     return { ...key, revokedAt: now };
   });
 }
 
 /** Keys (never their secrets or hashes), optionally of one merchant, which must exist. */
 export function listApiKeys(db: Database, filter: { merchantId?: string } = {}): Promise<ApiKey[]> {
-  return db.read((sql) => {
-    if (filter.merchantId !== undefined && merchants.get(sql, filter.merchantId) === undefined) {
+  return db.read(async (sql) => {
+    if (filter.merchantId !== undefined && await merchants.get(sql, filter.merchantId) === undefined) {
       throw new AdminError("merchant_not_found", `no merchant ${filter.merchantId} in this database`);
     }
-    return apiKeys.list(sql, filter);
+    return await apiKeys.list(sql, filter);
   });
 }

@@ -21,25 +21,31 @@ const EVENT_TYPES: Record<string, string> = {
   DisputeResolved: "payment_intent.dispute_resolved",
 };
 
+/** The known intents of the logs' payments, each once. */
+async function intentsOfPayments(sql: Sql, logs: readonly IndexedLog[]): Promise<PaymentIntent[]> {
+  const found: PaymentIntent[] = [];
+  for (const paymentId of new Set(logs.map((log) => log.paymentId!))) {
+    const intent = await intents.getByPaymentId(sql, paymentId);
+    if (intent !== undefined) found.push(intent);
+  }
+  return found;
+}
+
 export function chainActivityHandler(db: Database, reader: ChainReader, payments: PaymentsService, now: () => number): LogHandler {
   return async (foreign: IndexedLog[]) => {
     const relevant = foreign.filter((log) => log.paymentId !== null && EVENT_TYPES[log.event]);
-    const touched = await db.read((sql) =>
-      [...new Set(relevant.map((log) => log.paymentId!))]
-        .map((paymentId) => intents.getByPaymentId(sql, paymentId))
-        .filter((intent): intent is PaymentIntent => intent !== undefined),
-    );
+    const touched = await db.read((sql) => intentsOfPayments(sql, relevant));
     const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
     const states = new Map<string, OnChainPayment>(touched.map((intent, i) => [intent.paymentId, read[i]!]));
 
-    return (sql) => {
+    return async (sql) => {
       for (const log of relevant) {
-        const intent = intents.getByPaymentId(sql, log.paymentId!);
+        const intent = await intents.getByPaymentId(sql, log.paymentId!);
         const state = intent && states.get(intent.paymentId);
         if (!intent || !state) continue;
         const refunded = intent.amounts.refunded + (log.event === "PaymentRefunded" ? BigInt(log.args.amount ?? "0") : 0n);
-        intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, intent.failure ?? null, now());
-        payments.recordEvent(sql, intent, EVENT_TYPES[log.event]!, now(), {
+        await intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, intent.failure ?? null, now());
+        await payments.recordEvent(sql, intent, EVENT_TYPES[log.event]!, now(), {
           source: "chain",
           chain_event: log.event,
           args: log.args,
@@ -59,24 +65,20 @@ export function chainActivityHandler(db: Database, reader: ChainReader, payments
 export function chainReorgHandler(db: Database, reader: ChainReader, payments: PaymentsService, now: () => number): ReorgHandler {
   return async (dropped: IndexedLog[]) => {
     const relevant = dropped.filter((log) => log.paymentId !== null && EVENT_TYPES[log.event]);
-    const touched = await db.read((sql) =>
-      [...new Set(relevant.map((log) => log.paymentId!))]
-        .map((paymentId) => intents.getByPaymentId(sql, paymentId))
-        .filter((intent): intent is PaymentIntent => intent !== undefined),
-    );
+    const touched = await db.read((sql) => intentsOfPayments(sql, relevant));
     const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
-    return (sql) => {
-      touched.forEach((stale, i) => {
-        const intent = intents.getByPaymentId(sql, stale.paymentId)!;
+    return async (sql) => {
+      for (const [i, stale] of touched.entries()) {
+        const intent = (await intents.getByPaymentId(sql, stale.paymentId))!;
         const gone = relevant.filter((log) => log.paymentId === intent.paymentId);
         const refundedDropped = gone.reduce((sum, log) => sum + (log.event === "PaymentRefunded" ? BigInt(log.args.amount ?? "0") : 0n), 0n);
         const state = read[i]!;
-        intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded: intent.amounts.refunded - refundedDropped }, intent.failure ?? null, now());
-        payments.recordEvent(sql, intent, "payment_intent.reorganized", now(), {
+        await intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded: intent.amounts.refunded - refundedDropped }, intent.failure ?? null, now());
+        await payments.recordEvent(sql, intent, "payment_intent.reorganized", now(), {
           source: "chain",
           dropped: gone.map((log) => ({ chain_event: log.event, transaction_hash: log.txHash, block_number: log.blockNumber })),
         });
-      });
+      }
     };
   };
 }
@@ -85,8 +87,8 @@ export function chainReorgHandler(db: Database, reader: ChainReader, payments: P
 export function allOf<H extends LogHandler | ReorgHandler>(...handlers: H[]): H {
   return (async (logs: IndexedLog[]) => {
     const applies = await Promise.all(handlers.map((handler) => handler(logs)));
-    return (sql: Sql) => {
-      for (const apply of applies) apply(sql);
+    return async (sql: Sql) => {
+      for (const apply of applies) await apply(sql);
     };
   }) as H;
 }

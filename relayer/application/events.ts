@@ -8,12 +8,12 @@ import { webhooks } from "../persistence/webhooks.js";
  * Writes an event row and, in the same (caller's) transaction, the webhook deliveries that announce it: an event
  * is never committed without its messages, and a rolled-back one never goes out.
  */
-export function recordEvent(
+export async function recordEvent(
   sql: Sql,
   event: { merchantId: string | null; type: string; objectId: string; data: Record<string, unknown> },
   now: number,
-): void {
+): Promise<void> {
   const row = { id: newId("evt"), type: event.type, objectId: event.objectId, merchantId: event.merchantId, data: event.data, createdAt: now };
-  events.insert(sql, row);
-  webhooks.enqueueForEvent(sql, row);
+  await events.insert(sql, row);
+  await webhooks.enqueueForEvent(sql, row);
 }

@@ -47,9 +47,9 @@ export class KycService {
   }
 
   /** Queues the change, inside the caller's transaction. */
-  request(sql: Sql, request: KycRequest, requestedBy: string, now: number): KycChange {
+  async request(sql: Sql, request: KycRequest, requestedBy: string, now: number): Promise<KycChange> {
     const address = getAddress(request.address);
-    const pending = kycChanges.pendingFor(sql, address);
+    const pending = await kycChanges.pendingFor(sql, address);
     if (pending) throw conflict("kyc_change_in_progress", `Change ${pending.id} of ${address} is still being confirmed`);
     const reason = encodeBytes32String(request.reason);
     const id = newId("kyc");
@@ -64,12 +64,12 @@ export class KycService {
         dossierHash: request.dossierHash,
         reason,
       };
-      operationId = operations.insert(sql, { kind: "kyc_set", intentId: null, payload }, now);
+      operationId = await operations.insert(sql, { kind: "kyc_set", intentId: null, payload }, now);
     } else {
       const payload: KycFreezePayload & { kind: string } = { kind: `kyc_${request.action}`, account: address, reason };
-      operationId = operations.insert(sql, { kind: `kyc_${request.action}`, intentId: null, payload }, now);
+      operationId = await operations.insert(sql, { kind: `kyc_${request.action}`, intentId: null, payload }, now);
     }
-    kycChanges.insert(sql, {
+    await kycChanges.insert(sql, {
       id,
       address,
       action: request.action,
@@ -82,16 +82,16 @@ export class KycService {
       requestedBy,
       createdAt: now,
     });
-    recordEvent(sql, { merchantId: null, type: `kyc.${request.action}_requested`, objectId: id, data: { object: { id, address, reason: request.reason } } }, now);
-    return kycChanges.get(sql, id)!;
+    await recordEvent(sql, { merchantId: null, type: `kyc.${request.action}_requested`, objectId: id, data: { object: { id, address, reason: request.reason } } }, now);
+    return (await kycChanges.get(sql, id))!;
   }
 
-  settle(sql: Sql, s: SettledOperation, now: number): void {
-    const change = kycChanges.byOperation(sql, s.operation.id);
+  async settle(sql: Sql, s: SettledOperation, now: number): Promise<void> {
+    const change = await kycChanges.byOperation(sql, s.operation.id);
     if (!change) return;
     const failure = s.outcome.ok ? null : { code: s.outcome.code, message: s.outcome.message };
-    kycChanges.settle(sql, change.id, { ok: s.outcome.ok, transactionHash: s.txHash, failure }, now);
-    recordEvent(
+    await kycChanges.settle(sql, change.id, { ok: s.outcome.ok, transactionHash: s.txHash, failure }, now);
+    await recordEvent(
       sql,
       {
         merchantId: null,

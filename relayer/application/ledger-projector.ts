@@ -16,7 +16,7 @@ export class LedgerProjector {
 
   /** Projects the next batch of logs; returns how many it projected (0 when caught up). */
   async tick(): Promise<number> {
-    const { cursor, logs } = await this.db.read((sql) => ({ cursor: ledger.cursor(sql), logs: ledger.unprojected(sql, this.batchSize) }));
+    const { cursor, logs } = await this.db.read(async (sql) => ({ cursor: await ledger.cursor(sql), logs: await ledger.unprojected(sql, this.batchSize) }));
     if (logs.length === 0) return 0;
     const missing = [...new Set(logs.filter((l) => l.blockTime === null).map((l) => l.blockNumber))];
     const times = missing.length > 0 ? await this.blockTimes(missing) : new Map<number, number>();
@@ -25,10 +25,10 @@ export class LedgerProjector {
       if (blockTime === undefined) throw new Error(`no time for block ${log.blockNumber}`);
       return { ...log, blockTime };
     });
-    await this.db.transaction((sql) => {
+    await this.db.transaction(async (sql) => {
       // Fetching block times let others write: project only if nothing moved the cursor (a reorg rewind) meanwhile.
-      const now = ledger.cursor(sql);
-      if (now.block === cursor.block && now.log === cursor.log) ledger.project(sql, timed);
+      const now = await ledger.cursor(sql);
+      if (now.block === cursor.block && now.log === cursor.log) await ledger.project(sql, timed);
     });
     return logs.length;
   }

@@ -111,12 +111,12 @@ export class PaymentsService {
     };
   }
 
-  insertIntent(sql: Sql, intent: PaymentIntent): void {
-    if (intents.getByOrderRef(sql, intent.merchantId, intent.orderRef)) {
+  async insertIntent(sql: Sql, intent: PaymentIntent): Promise<void> {
+    if (await intents.getByOrderRef(sql, intent.merchantId, intent.orderRef)) {
       throw invalid("order_ref_duplicate", `An intent with order_ref ${intent.orderRef} already exists`, "order_ref");
     }
-    intents.insert(sql, intent);
-    this.recordEvent(sql, intent, "payment_intent.created", intent.createdAt);
+    await intents.insert(sql, intent);
+    await this.recordEvent(sql, intent, "payment_intent.created", intent.createdAt);
   }
 
   /** The EIP-712 message the buyer signs: EIP-3009 `ReceiveWithAuthorization` with the payment id as nonce. */
@@ -174,12 +174,12 @@ export class PaymentsService {
   }
 
   /** Queues the on-chain work for an intent, inside the caller's transaction (after re-checking its state). */
-  enqueue(sql: Sql, intent: PaymentIntent, call: EscrowCall, now: number): void {
+  async enqueue(sql: Sql, intent: PaymentIntent, call: EscrowCall, now: number): Promise<void> {
     assertCanRequest(intent, call.kind as OperationKind, "amount" in call ? call.amount : "buyerAmount" in call ? call.buyerAmount : undefined);
     const payload = JSON.parse(serializeCall(call)) as Record<string, unknown>;
     // A refund is an object of its own for the merchant (GET /v1/payment_intents/:id/refunds).
     if (call.kind === "refund") payload.refundId = newId("re");
-    operations.insert(sql, { kind: call.kind, intentId: intent.id, payload }, now);
+    await operations.insert(sql, { kind: call.kind, intentId: intent.id, payload }, now);
   }
 
   confirmCall(intent: PaymentIntent, signature: string): EscrowCall {
@@ -192,12 +192,12 @@ export class PaymentsService {
   }
 
   /** Records an event about `intent` (and its webhook deliveries), in the caller's transaction. */
-  recordEvent(sql: Sql, intent: PaymentIntent, type: string, now: number, extra: Record<string, unknown> = {}): void {
-    recordEvent(sql, { merchantId: intent.merchantId, type, objectId: intent.id, data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra } }, now);
+  async recordEvent(sql: Sql, intent: PaymentIntent, type: string, now: number, extra: Record<string, unknown> = {}): Promise<void> {
+    await recordEvent(sql, { merchantId: intent.merchantId, type, objectId: intent.id, data: { object: { id: intent.id, payment_id: intent.paymentId }, ...extra } }, now);
   }
 
-  getIntent(sql: Sql, merchantId: string, id: string): PaymentIntent {
-    const intent = intents.getForMerchant(sql, merchantId, id);
+  async getIntent(sql: Sql, merchantId: string, id: string): Promise<PaymentIntent> {
+    const intent = await intents.getForMerchant(sql, merchantId, id);
     if (!intent) throw notFound("payment_intent", id, "id");
     return intent;
   }

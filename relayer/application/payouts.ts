@@ -15,22 +15,22 @@ export class PayoutsService {
   constructor(private readonly chain: ChainContext) {}
 
   /** Queues a payout of the merchant's whole available balance in `token`, inside the caller's transaction. */
-  request(sql: Sql, merchant: Merchant, token: string, scheduled: boolean, now: number): Payout {
+  async request(sql: Sql, merchant: Merchant, token: string, scheduled: boolean, now: number): Promise<Payout> {
     if (token.toLowerCase() !== this.chain.token.address.toLowerCase()) {
       throw invalid("token_not_supported", `Token ${token} is not settled by this network`, "token");
     }
-    const pending = payouts.pendingFor(sql, merchant.id, this.chain.token.address);
+    const pending = await payouts.pendingFor(sql, merchant.id, this.chain.token.address);
     if (pending) throw conflict("payout_in_progress", `Payout ${pending.id} of this balance is still being processed`);
-    const operationId = operations.insert(sql, { kind: "payout", intentId: null, payload: { kind: "payout", token: this.chain.token.address, account: merchant.address } }, now);
+    const operationId = await operations.insert(sql, { kind: "payout", intentId: null, payload: { kind: "payout", token: this.chain.token.address, account: merchant.address } }, now);
     const id = newId("po");
-    payouts.insert(sql, { id, merchantId: merchant.id, token: this.chain.token.address, operationId, scheduled }, now);
-    recordEvent(sql, { merchantId: merchant.id, type: "payout.created", objectId: id, data: { object: { id, token, scheduled } } }, now);
-    return payouts.getForMerchant(sql, merchant.id, id)!;
+    await payouts.insert(sql, { id, merchantId: merchant.id, token: this.chain.token.address, operationId, scheduled }, now);
+    await recordEvent(sql, { merchantId: merchant.id, type: "payout.created", objectId: id, data: { object: { id, token, scheduled } } }, now);
+    return (await payouts.getForMerchant(sql, merchant.id, id))!;
   }
 
   /** Records a settled payout operation: paid (PayoutSent), failed and still claimable (PayoutFailed), or nothing to pay. */
-  settle(sql: Sql, s: SettledOperation, now: number): void {
-    const payout = payouts.byOperation(sql, s.operation.id);
+  async settle(sql: Sql, s: SettledOperation, now: number): Promise<void> {
+    const payout = await payouts.byOperation(sql, s.operation.id);
     if (!payout) return;
     const account = (JSON.parse(s.operation.payload) as { account: string }).account.toLowerCase();
     const mine = s.events.find((e) => (e.name === "PayoutSent" || e.name === "PayoutFailed") && e.args.account?.toLowerCase() === account);
@@ -50,8 +50,8 @@ export class PayoutsService {
     } else {
       result = { status: "failed", amount: "0", destination: null, transactionHash: s.txHash, failure: { code: "nothing_to_pay", message: "The available balance was zero" } };
     }
-    payouts.settle(sql, payout.id, result, now);
-    recordEvent(
+    await payouts.settle(sql, payout.id, result, now);
+    await recordEvent(
       sql,
       {
         merchantId: payout.merchantId,

@@ -54,15 +54,15 @@ const addressesOf = (log: IndexedLog): string[] =>
  * the log names an account of ours (an invoice issued, split or moved to it); others' invoices are not followed.
  */
 async function rootsOf(db: Database, reader: ReceivableChainReader, logs: IndexedLog[]): Promise<Map<string, string>> {
-  const { mirrored, wanted } = await db.read((sql) => {
+  const { mirrored, wanted } = await db.read(async (sql) => {
     const mirrored = new Map<string, string>();
     const wanted = new Set<string>();
     for (const log of logs) {
       const t = subjectOf(log);
-      const row = receivables.getByTokenId(sql, t);
-      const root = row && receivables.get(sql, row.rootId);
+      const row = await receivables.getByTokenId(sql, t);
+      const root = row && await receivables.get(sql, row.rootId);
       if (root) mirrored.set(t, root.tokenId);
-      else if (addressesOf(log).some((a) => isReceivablesAccount(sql, a))) wanted.add(t);
+      else if (await anyReceivablesAccount(sql, addressesOf(log))) wanted.add(t);
     }
     return { mirrored, wanted };
   });
@@ -74,14 +74,19 @@ async function rootsOf(db: Database, reader: ReceivableChainReader, logs: Indexe
   return mirrored;
 }
 
-const isReceivablesAccount = (sql: Sql, address: string) => merchants.getByAddress(sql, getAddress(address))?.capabilities.includes("receivables") ?? false;
+/** Whether one of `addresses` is an account of ours that uses receivables. */
+async function anyReceivablesAccount(sql: Sql, addresses: readonly string[]): Promise<boolean> {
+  for (const address of addresses) {
+    if ((await merchants.getByAddress(sql, getAddress(address)))?.capabilities.includes("receivables")) return true;
+  }
+  return false;
+}
 
 /** The invoice's reference as issued (its ReceivableIssued log, in this batch or indexed before), if readable. */
-function invoiceRefOf(sql: Sql, rootTokenId: string, batch: IndexedLog[]): string | null {
+async function invoiceRefOf(sql: Sql, rootTokenId: string, batch: IndexedLog[]): Promise<string | null> {
   const issued =
     batch.find((l) => l.event === "ReceivableIssued" && l.args.id === rootTokenId)?.args ??
-    sql
-      .all<{ data: string }>("SELECT data FROM chain_logs WHERE event = 'ReceivableIssued' AND contract = 'receivables' AND json_extract(data, '$.id') = ?", rootTokenId)
+    (await sql.all<{ data: string }>("SELECT data FROM chain_logs WHERE event = 'ReceivableIssued' AND contract = 'receivables' AND json_extract(data, '$.id') = ?", rootTokenId))
       .map((r) => JSON.parse(r.data) as Record<string, string>)[0];
   try {
     return issued?.invoiceRef ? decodeBytes32String(issued.invoiceRef) : null;
@@ -91,18 +96,20 @@ function invoiceRefOf(sql: Sql, rootTokenId: string, batch: IndexedLog[]): strin
 }
 
 /** What each event carries besides its source, beyond what our own actions' events carry. */
-function details(sql: Sql, log: IndexedLog): Record<string, unknown> {
+async function details(sql: Sql, log: IndexedLog): Promise<Record<string, unknown>> {
   const a = log.args;
   switch (log.event) {
     case "Transfer":
       return { from: a.from, to: a.to };
     case "ReceivableSplit":
-      return {
-        parts: (a.partIds ?? "").split(",").flatMap((t) => {
-          const part = receivables.getByTokenId(sql, t);
-          return part ? [{ id: part.id, token_id: part.tokenId, face_value: part.faceValue.toString(), holder: part.holder }] : [];
-        }),
-      };
+    {
+      const parts = [];
+      for (const t of (a.partIds ?? "").split(",")) {
+        const part = await receivables.getByTokenId(sql, t);
+        if (part) parts.push({ id: part.id, token_id: part.tokenId, face_value: part.faceValue.toString(), holder: part.holder });
+      }
+      return { parts };
+    }
     case "ReceivableFinanced":
       return { financier: a.financier, price: a.price, fee: a.fee, days_to_maturity: Number(a.daysToMaturity), annual_rate_bps: Number(a.annualRateBps) };
     case "RepaymentReceived":
@@ -127,29 +134,29 @@ export function receivableActivityHandler(db: Database, reader: ReceivableChainR
   return async (foreign: IndexedLog[]) => {
     const logs = telling(foreign);
     const claims = foreign.filter((l) => l.contract === "receivables" && l.event === "Claimed");
-    if (logs.length === 0 && claims.length === 0) return () => {};
+    if (logs.length === 0 && claims.length === 0) return async () => {};
     const rootOfSubject = await rootsOf(db, reader, logs);
     const views = await readInvoices(reader, rootOfSubject.values());
 
-    return (sql) => {
+    return async (sql) => {
       const at = now();
       // The last transaction of the batch on each invoice: the one its current holders got it by.
       const lastTx = new Map(logs.flatMap((log) => (rootOfSubject.has(subjectOf(log)) ? [[rootOfSubject.get(subjectOf(log))!, log.txHash] as const] : [])));
       for (const [root, txHash] of lastTx) {
-        const row = receivables.getByTokenId(sql, root) ?? adoptIfKnown(sql, root, views, logs, at);
-        if (row) applyInvoice(sql, row.rootId, views, txHash, at);
+        const row = await receivables.getByTokenId(sql, root) ?? await adoptIfKnown(sql, root, views, logs, at);
+        if (row) await applyInvoice(sql, row.rootId, views, txHash, at);
       }
       for (const log of logs) {
-        const r = receivables.getByTokenId(sql, subjectOf(log));
+        const r = await receivables.getByTokenId(sql, subjectOf(log));
         if (!r) continue;
-        const data = { source: "chain", chain_event: log.event, args: log.args, transaction_hash: log.txHash, block_number: log.blockNumber, ...details(sql, log) };
-        service.notify(sql, r, ACTIVITY[log.event]!.type, at, data, extraAudience(sql, r, log));
-        if (log.event === "ReceivableFinanced") settleOfferUsed(sql, service, r, log, foreign, at);
+        const data = { source: "chain", chain_event: log.event, args: log.args, transaction_hash: log.txHash, block_number: log.blockNumber, ...(await details(sql, log)) };
+        await service.notify(sql, r, ACTIVITY[log.event]!.type, at, data, await extraAudience(sql, r, log));
+        if (log.event === "ReceivableFinanced") await settleOfferUsed(sql, service, r, log, foreign, at);
       }
       for (const log of claims) {
-        const account = merchants.getByAddress(sql, getAddress(log.args.account!));
+        const account = await merchants.getByAddress(sql, getAddress(log.args.account!));
         if (!account?.capabilities.includes("receivables")) continue;
-        recordEvent(sql, {
+        await recordEvent(sql, {
           merchantId: account.id,
           type: "receivable.claimed",
           objectId: account.id,
@@ -165,33 +172,33 @@ export function receivableActivityHandler(db: Database, reader: ReceivableChainR
  * directly): the offer is accepted, as when the holder accepts it through the API. The offer is the one whose
  * nonce the financier's AuthorizationUsed of the same transaction names.
  */
-function settleOfferUsed(sql: Sql, service: ReceivablesService, r: Receivable, financed: IndexedLog, batch: IndexedLog[], now: number): void {
+async function settleOfferUsed(sql: Sql, service: ReceivablesService, r: Receivable, financed: IndexedLog, batch: IndexedLog[], now: number): Promise<void> {
   for (const used of batch.filter((l) => l.txHash === financed.txHash && l.event === "AuthorizationUsed" && l.args.signer === financed.args.financier)) {
-    const offer = financingOffers.byNonce(sql, used.args.signer!, used.args.nonce!);
+    const offer = await financingOffers.byNonce(sql, used.args.signer!, used.args.nonce!);
     if (!offer || offer.receivableId !== r.id || offer.status !== "open") continue;
     const a = financed.args;
-    financingOffers.settle(sql, offer.id, { ok: true, price: BigInt(a.price!), fee: BigInt(a.fee!), daysToMaturity: Number(a.daysToMaturity), transactionHash: financed.txHash }, now);
-    service.notifyOffer(sql, financingOffers.get(sql, offer.id)!, r, "financing_offer.accepted", now, {
+    await financingOffers.settle(sql, offer.id, { ok: true, price: BigInt(a.price!), fee: BigInt(a.fee!), daysToMaturity: Number(a.daysToMaturity), transactionHash: financed.txHash }, now);
+    await service.notifyOffer(sql, (await financingOffers.get(sql, offer.id))!, r, "financing_offer.accepted", now, {
       source: "chain", transaction_hash: financed.txHash, block_number: financed.blockNumber, price: a.price, fee: a.fee,
     });
   }
 }
 
 /** Rows for an invoice the mirror does not have, when one of its parties on chain is an account of ours. */
-function adoptIfKnown(sql: Sql, rootTokenId: string, views: InvoiceViews, batch: IndexedLog[], now: number): Receivable | undefined {
+async function adoptIfKnown(sql: Sql, rootTokenId: string, views: InvoiceViews, batch: IndexedLog[], now: number): Promise<Receivable | undefined> {
   const root = views.get(rootTokenId);
   if (!root) return undefined;
   const parts = [...views.values()].filter((v) => v.root === root.tokenId);
   const parties = [root.issuer, root.debtor, ...parts.map((p) => p.holder)].filter((a) => a !== ZERO_ADDRESS);
-  if (!parties.some((a) => isReceivablesAccount(sql, a))) return undefined;
-  return adoptInvoice(sql, root, invoiceRefOf(sql, rootTokenId, batch), now);
+  if (!(await anyReceivablesAccount(sql, parties))) return undefined;
+  return adoptInvoice(sql, root, await invoiceRefOf(sql, rootTokenId, batch), now);
 }
 
 /** Who hears of a log besides the receivable's own parties: a split's recipients; every holder of an overdue or defaulted invoice. */
-function extraAudience(sql: Sql, r: Receivable, log: IndexedLog): string[] {
+async function extraAudience(sql: Sql, r: Receivable, log: IndexedLog): Promise<string[]> {
   if (log.event === "ReceivableSplit") return (log.args.recipients ?? "").split(",").filter(Boolean);
   if (log.event === "ReceivableOverdue" || log.event === "ReceivableDefaulted") {
-    return receivables.ofRoot(sql, r.rootId).map((part) => part.holder).filter((a) => a !== ZERO_ADDRESS);
+    return (await receivables.ofRoot(sql, r.rootId)).map((part) => part.holder).filter((a) => a !== ZERO_ADDRESS);
   }
   return [];
 }
@@ -205,34 +212,43 @@ function extraAudience(sql: Sql, r: Receivable, log: IndexedLog): string[] {
 export function receivableReorgHandler(db: Database, reader: ReceivableChainReader, service: ReceivablesService, now: () => number): ReorgHandler {
   return async (dropped: IndexedLog[]) => {
     const logs = dropped.filter((l) => l.contract === "receivables" && ACTIVITY[l.event]);
-    if (logs.length === 0) return () => {};
-    const touched = await db.read((sql) => [...new Set(logs.map(subjectOf))].flatMap((t) => receivables.getByTokenId(sql, t) ?? []));
-    const roots = await db.read((sql) => new Set(touched.map((r) => receivables.get(sql, r.rootId)!.tokenId)));
+    if (logs.length === 0) return async () => {};
+    const { touched, roots } = await db.read(async (sql) => {
+      const touched: Receivable[] = [];
+      const roots = new Set<string>();
+      for (const t of new Set(logs.map(subjectOf))) {
+        const r = await receivables.getByTokenId(sql, t);
+        if (!r) continue;
+        touched.push(r);
+        roots.add((await receivables.get(sql, r.rootId))!.tokenId);
+      }
+      return { touched, roots };
+    });
     const views = await readInvoices(reader, roots);
-    return (sql) => {
+    return async (sql) => {
       const at = now();
       for (const root of roots) {
-        const rootRow = receivables.getByTokenId(sql, root)!;
-        applyInvoice(sql, rootRow.id, views, null, at);
-        for (const row of receivables.ofRoot(sql, rootRow.id)) {
+        const rootRow = (await receivables.getByTokenId(sql, root))!;
+        await applyInvoice(sql, rootRow.id, views, null, at);
+        for (const row of await receivables.ofRoot(sql, rootRow.id)) {
           if (views.has(row.tokenId)) continue;
-          receivables.applyChain(sql, row.id, goneView(row), at);
-          receivables.fail(sql, row.id, { code: "dropped_by_reorg", message: "A chain reorganization dropped the transaction that created this receivable" }, at);
+          await receivables.applyChain(sql, row.id, goneView(row), at);
+          await receivables.fail(sql, row.id, { code: "dropped_by_reorg", message: "A chain reorganization dropped the transaction that created this receivable" }, at);
         }
       }
       const droppedTxs = new Set(logs.map((l) => l.txHash));
       for (const stale of touched) {
-        const r = receivables.get(sql, stale.id)!;
+        const r = (await receivables.get(sql, stale.id))!;
         const gone = logs.filter((l) => subjectOf(l) === r.tokenId);
-        service.notify(sql, r, "receivable.reorganized", at, {
+        await service.notify(sql, r, "receivable.reorganized", at, {
           source: "chain",
           dropped: gone.map((l) => ({ chain_event: l.event, transaction_hash: l.txHash, block_number: l.blockNumber })),
         });
       }
       for (const root of roots) {
-        for (const part of receivables.ofRoot(sql, receivables.getByTokenId(sql, root)!.id)) {
-          for (const h of receivables.holders(sql, part.id)) {
-            if (h.transactionHash && droppedTxs.has(h.transactionHash) && h.address !== part.holder) receivables.removeHolder(sql, part.id, h.address, h.transactionHash);
+        for (const part of await receivables.ofRoot(sql, (await receivables.getByTokenId(sql, root))!.id)) {
+          for (const h of await receivables.holders(sql, part.id)) {
+            if (h.transactionHash && droppedTxs.has(h.transactionHash) && h.address !== part.holder) await receivables.removeHolder(sql, part.id, h.address, h.transactionHash);
           }
         }
       }

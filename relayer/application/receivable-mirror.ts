@@ -38,23 +38,24 @@ export interface MirrorChanges {
  * states, repayments, and new parts of a split (inserted under their parent). The holder of each part joins its
  * holder history with `transactionHash`. In the caller's transaction.
  */
-export function applyInvoice(sql: Sql, rootId: string, views: InvoiceViews, transactionHash: string | null, now: number): MirrorChanges {
-  const previous = new Map(receivables.ofRoot(sql, rootId).map((r) => [r.tokenId, r]));
+export async function applyInvoice(sql: Sql, rootId: string, views: InvoiceViews, transactionHash: string | null, now: number): Promise<MirrorChanges> {
+  const previous = new Map((await receivables.ofRoot(sql, rootId)).map((r) => [r.tokenId, r]));
   const changes: MirrorChanges = { previous, newParts: [], becameRepaid: [] };
-  for (const view of [...views.values()].filter((v) => receivables.getByTokenId(sql, v.root)?.id === rootId)) {
+  for (const view of views.values()) {
+    if ((await receivables.getByTokenId(sql, view.root))?.id !== rootId) continue;
     const key = view.tokenId.toString();
     const old = previous.get(key);
     let row = old;
     if (!row) {
-      const parent = receivables.getByTokenId(sql, view.parent);
+      const parent = await receivables.getByTokenId(sql, view.parent);
       if (!parent) continue;
       const id = newId("rcv");
-      receivables.insert(sql, { ...parent, id, tokenId: key, parentId: parent.id, rootId: parent.rootId, holder: view.holder, faceValue: view.faceValue, pendingActions: [], createdAt: now, updatedAt: now });
-      row = receivables.get(sql, id)!;
+      await receivables.insert(sql, { ...parent, id, tokenId: key, parentId: parent.id, rootId: parent.rootId, holder: view.holder, faceValue: view.faceValue, pendingActions: [], createdAt: now, updatedAt: now });
+      row = (await receivables.get(sql, id))!;
       changes.newParts.push(row);
     }
-    receivables.applyChain(sql, row.id, view, now);
-    if (view.holder !== ZERO_ADDRESS) receivables.addHolder(sql, row.id, view.holder, now, transactionHash);
+    await receivables.applyChain(sql, row.id, view, now);
+    if (view.holder !== ZERO_ADDRESS) await receivables.addHolder(sql, row.id, view.holder, now, transactionHash);
     if (old && old.chainState !== ReceivableState.Repaid && view.state === ReceivableState.Repaid) changes.becameRepaid.push(row);
   }
   return changes;
@@ -64,9 +65,9 @@ export function applyInvoice(sql: Sql, rootId: string, views: InvoiceViews, tran
  * A row for an invoice issued on chain without the relayer (its parts follow with `applyInvoice`): the root's
  * terms from the registry, `invoiceRef` from its ReceivableIssued log when known. The issuer is its first holder.
  */
-export function adoptInvoice(sql: Sql, root: ChainReceivable, invoiceRef: string | null, now: number): Receivable {
+export async function adoptInvoice(sql: Sql, root: ChainReceivable, invoiceRef: string | null, now: number): Promise<Receivable> {
   const id = newId("rcv");
-  receivables.insert(sql, {
+  await receivables.insert(sql, {
     id,
     tokenId: root.tokenId.toString(),
     parentId: null,
@@ -89,6 +90,6 @@ export function adoptInvoice(sql: Sql, root: ChainReceivable, invoiceRef: string
     createdAt: now,
     updatedAt: now,
   });
-  receivables.addHolder(sql, id, root.issuer, now, null);
-  return receivables.get(sql, id)!;
+  await receivables.addHolder(sql, id, root.issuer, now, null);
+  return (await receivables.get(sql, id))!;
 }

@@ -343,10 +343,10 @@ export class ReceivablesService {
   // ------------------------------------------------------------------ writes (inside the caller's transaction)
 
   /** A new invoice row (not yet on chain) with its issue queued. */
-  insertIssued(sql: Sql, account: Merchant, terms: InvoiceTerms, tokenId: bigint, invoiceRef: string, call: ReceivableCall, now: number): Receivable {
-    if (receivables.getByTokenId(sql, tokenId)) throw conflict("receivable_exists", "An invoice with these terms was already issued");
+  async insertIssued(sql: Sql, account: Merchant, terms: InvoiceTerms, tokenId: bigint, invoiceRef: string, call: ReceivableCall, now: number): Promise<Receivable> {
+    if (await receivables.getByTokenId(sql, tokenId)) throw conflict("receivable_exists", "An invoice with these terms was already issued");
     const id = newId("rcv");
-    receivables.insert(sql, {
+    await receivables.insert(sql, {
       id,
       tokenId: tokenId.toString(),
       parentId: null,
@@ -369,20 +369,20 @@ export class ReceivablesService {
       createdAt: now,
       updatedAt: now,
     });
-    receivables.addHolder(sql, id, terms.issuer, now, null);
-    const r = receivables.get(sql, id)!;
-    this.enqueue(sql, account, { receivable: r, call }, now);
-    return receivables.get(sql, id)!;
+    await receivables.addHolder(sql, id, terms.issuer, now, null);
+    const r = (await receivables.get(sql, id))!;
+    await this.enqueue(sql, account, { receivable: r, call }, now);
+    return (await receivables.get(sql, id))!;
   }
 
   /** Queues `decision` after re-checking the receivable's state (it may have moved since the decision was made). */
-  enqueue(sql: Sql, account: Merchant, decision: Decision & { offerId?: string }, now: number): void {
+  async enqueue(sql: Sql, account: Merchant, decision: Decision & { offerId?: string }, now: number): Promise<void> {
     const action = ACTION_OF_KIND[decision.call.kind];
-    const r = receivables.get(sql, decision.receivable.id)!;
+    const r = (await receivables.get(sql, decision.receivable.id))!;
     // Re-checks state and in-flight actions only: the time rules were checked on the chain's clock by the decision.
     if (action !== "issue") assertCanRequest(r, action, 0);
-    const operationId = operations.insert(sql, { kind: decision.call.kind, intentId: null, payload: serializeReceivableCall(decision.call) }, now);
-    receivableActions.insert(sql, {
+    const operationId = await operations.insert(sql, { kind: decision.call.kind, intentId: null, payload: serializeReceivableCall(decision.call) }, now);
+    await receivableActions.insert(sql, {
       id: newId("rca"),
       receivableId: r.id,
       offerId: decision.offerId ?? null,
@@ -392,27 +392,28 @@ export class ReceivablesService {
       details: decision.details ?? {},
       createdAt: now,
     });
-    if (decision.offerId) financingOffers.setStatus(sql, decision.offerId, "processing", now);
-    this.notify(sql, r, `receivable.${action}_requested`, now, { requested_by: account.address, ...(decision.details ?? {}) });
+    if (decision.offerId) await financingOffers.setStatus(sql, decision.offerId, "processing", now);
+    await this.notify(sql, r, `receivable.${action}_requested`, now, { requested_by: account.address, ...(decision.details ?? {}) });
   }
 
   /**
    * Records `type` about `r` once for every account that may see it (issuer, debtor, every holder, and `extra`
    * addresses such as a split's recipients), each with its webhooks, in the caller's transaction.
    */
-  notify(sql: Sql, r: Receivable, type: string, now: number, data: Record<string, unknown> = {}, extra: string[] = []): void {
-    const addresses = new Set([r.issuer, r.debtor, ...receivables.holders(sql, r.id).map((h) => h.address), ...extra].map((a) => getAddress(a)));
+  async notify(sql: Sql, r: Receivable, type: string, now: number, data: Record<string, unknown> = {}, extra: string[] = []): Promise<void> {
+    const holders = (await receivables.holders(sql, r.id)).map((h) => h.address);
+    const addresses = new Set([r.issuer, r.debtor, ...holders, ...extra].map((a) => getAddress(a)));
     for (const address of addresses) {
-      const account = merchants.getByAddress(sql, address);
+      const account = await merchants.getByAddress(sql, address);
       if (!account?.capabilities.includes("receivables")) continue;
-      recordEvent(sql, { merchantId: account.id, type, objectId: r.id, data: { object: receivableJsonRef(r), ...data } }, now);
+      await recordEvent(sql, { merchantId: account.id, type, objectId: r.id, data: { object: receivableJsonRef(r), ...data } }, now);
     }
   }
 
-  notifyOffer(sql: Sql, o: FinancingOffer, r: Receivable, type: string, now: number, data: Record<string, unknown> = {}): void {
-    const ids = new Set([o.accountId, merchants.getByAddress(sql, r.holder)?.id].filter((id): id is string => id !== undefined));
+  async notifyOffer(sql: Sql, o: FinancingOffer, r: Receivable, type: string, now: number, data: Record<string, unknown> = {}): Promise<void> {
+    const ids = new Set([o.accountId, (await merchants.getByAddress(sql, r.holder))?.id].filter((id): id is string => id !== undefined));
     for (const merchantId of ids) {
-      recordEvent(sql, { merchantId, type, objectId: o.id, data: { object: { id: o.id, receivable: r.id }, ...data } }, now);
+      await recordEvent(sql, { merchantId, type, objectId: o.id, data: { object: { id: o.id, receivable: r.id }, ...data } }, now);
     }
   }
 }
@@ -430,40 +431,40 @@ export const invoiceRefBytes = (ref: string): string => encodeBytes32String(ref)
 export function receivableSettlementHandler(db: Database, reader: ReceivableChainReader, service: ReceivablesService, now: () => number): SettlementHandler {
   return async (settled: SettledOperation[]) => {
     const ours = settled.filter((s) => isReceivableKind(s.operation.kind));
-    const roots = await db.read((sql) => {
+    const roots = await db.read(async (sql) => {
       const tokenIds = new Set<string>();
       for (const s of ours) {
-        const action = receivableActions.byOperation(sql, s.operation.id);
-        const r = action && receivables.get(sql, action.receivableId);
-        const root = r && receivables.get(sql, r.rootId);
+        const action = await receivableActions.byOperation(sql, s.operation.id);
+        const r = action && await receivables.get(sql, action.receivableId);
+        const root = r && await receivables.get(sql, r.rootId);
         if (root) tokenIds.add(root.tokenId);
       }
       return [...tokenIds];
     });
     const views = await readInvoices(reader, roots);
-    return (sql) => {
-      for (const s of ours) settleOne(sql, s, views, service, now());
+    return async (sql) => {
+      for (const s of ours) await settleOne(sql, s, views, service, now());
     };
   };
 }
 
-function settleOne(sql: Sql, s: SettledOperation, views: InvoiceViews, service: ReceivablesService, now: number): void {
-  const action = receivableActions.byOperation(sql, s.operation.id);
+async function settleOne(sql: Sql, s: SettledOperation, views: InvoiceViews, service: ReceivablesService, now: number): Promise<void> {
+  const action = await receivableActions.byOperation(sql, s.operation.id);
   if (!action) return;
-  const before = receivables.get(sql, action.receivableId)!;
+  const before = (await receivables.get(sql, action.receivableId))!;
   const failure = s.outcome.ok ? null : { code: s.outcome.code, message: s.outcome.message };
-  receivableActions.settle(sql, action.id, { ok: s.outcome.ok, transactionHash: s.txHash, failure }, now);
+  await receivableActions.settle(sql, action.id, { ok: s.outcome.ok, transactionHash: s.txHash, failure }, now);
   // The chain's view of every part of the invoice: holders, states, repayments, new parts.
-  const { newParts, becameRepaid } = applyInvoice(sql, before.rootId, views, s.txHash, now);
-  const after = receivables.get(sql, before.id)!;
+  const { newParts, becameRepaid } = await applyInvoice(sql, before.rootId, views, s.txHash, now);
+  const after = (await receivables.get(sql, before.id))!;
   const call = deserializeReceivableCall(s.operation.kind, s.operation.payload);
   const base = { transaction_hash: s.txHash, block_number: s.blockNumber };
   if (!s.outcome.ok) {
-    if (action.action === "issue") receivables.fail(sql, after.id, failure!, now);
-    service.notify(sql, after, `receivable.${action.action}_failed`, now, { ...base, failure });
+    if (action.action === "issue") await receivables.fail(sql, after.id, failure!, now);
+    await service.notify(sql, after, `receivable.${action.action}_failed`, now, { ...base, failure });
     if (action.offerId) {
-      financingOffers.settle(sql, action.offerId, { ok: false, failure: failure!, transactionHash: s.txHash }, now);
-      service.notifyOffer(sql, financingOffers.get(sql, action.offerId)!, after, "financing_offer.failed", now, { ...base, failure });
+      await financingOffers.settle(sql, action.offerId, { ok: false, failure: failure!, transactionHash: s.txHash }, now);
+      await service.notifyOffer(sql, (await financingOffers.get(sql, action.offerId))!, after, "financing_offer.failed", now, { ...base, failure });
     }
     return;
   }
@@ -475,15 +476,15 @@ function settleOne(sql: Sql, s: SettledOperation, views: InvoiceViews, service: 
     if (received) extra.amount_paid = received.args.amount;
   }
   if (financed) Object.assign(extra, { price: financed.args.price, fee: financed.args.fee, days_to_maturity: Number(financed.args.daysToMaturity) });
-  service.notify(sql, after, SUCCEEDED_EVENT[action.action], now, extra, newParts.map((p) => p.holder));
-  for (const part of becameRepaid) service.notify(sql, receivables.get(sql, part.id)!, "receivable.repaid", now, base);
+  await service.notify(sql, after, SUCCEEDED_EVENT[action.action], now, extra, newParts.map((p) => p.holder));
+  for (const part of becameRepaid) await service.notify(sql, (await receivables.get(sql, part.id))!, "receivable.repaid", now, base);
   if (action.offerId && financed) {
-    financingOffers.settle(
+    await financingOffers.settle(
       sql,
       action.offerId,
       { ok: true, price: BigInt(financed.args.price!), fee: BigInt(financed.args.fee!), daysToMaturity: Number(financed.args.daysToMaturity), transactionHash: s.txHash },
       now,
     );
-    service.notifyOffer(sql, financingOffers.get(sql, action.offerId)!, after, "financing_offer.accepted", now, { ...base, price: financed.args.price, fee: financed.args.fee });
+    await service.notifyOffer(sql, (await financingOffers.get(sql, action.offerId))!, after, "financing_offer.accepted", now, { ...base, price: financed.args.price, fee: financed.args.fee });
   }
 }

@@ -29,10 +29,10 @@ export class ReconciliationService {
   }
 
   /** Records a new run in the caller's transaction; 409 reconciliation_in_progress while another runs. */
-  begin(sql: Sql, requestedBy: string): ReconciliationRun {
-    const running = reconciliations.running(sql);
+  async begin(sql: Sql, requestedBy: string): Promise<ReconciliationRun> {
+    const running = await reconciliations.running(sql);
     if (running) throw conflict("reconciliation_in_progress", `Reconciliation ${running.id} is still running; wait for it to finish.`);
-    return reconciliations.start(sql, newId("rec"), requestedBy, this.now());
+    return await reconciliations.start(sql, newId("rec"), requestedBy, this.now());
   }
 
   /** Runs a begun run in the background (call after its transaction committed). */

@@ -20,11 +20,11 @@ export async function queueDueReleases(
   nextBlockTime: number,
   limit = 500,
 ): Promise<number> {
-  return db.transaction((sql) => {
-    const due = intents.releasable(sql, nextBlockTime, limit);
+  return db.transaction(async (sql) => {
+    const due = await intents.releasable(sql, nextBlockTime, limit);
     for (const intent of due) {
-      payments.enqueue(sql, intent, { kind: "release", terms: intent.terms }, now());
-      payments.recordEvent(sql, intent, "payment_intent.release_requested", now(), { scheduled: true });
+      await payments.enqueue(sql, intent, { kind: "release", terms: intent.terms }, now());
+      await payments.recordEvent(sql, intent, "payment_intent.release_requested", now(), { scheduled: true });
     }
     return due.length;
   });
@@ -38,12 +38,12 @@ export async function runSettlement(
   payoutsService: PayoutsService,
   now: () => number,
 ): Promise<number> {
-  const all = await db.read((sql) => {
+  const all = await db.read(async (sql) => {
     const list: Merchant[] = [];
-    let page = merchants.list(sql, { limit: 100 });
+    let page = await merchants.list(sql, { limit: 100 });
     list.push(...page.data);
     while (page.hasMore) {
-      page = merchants.list(sql, { limit: 100, startingAfter: list[list.length - 1]!.id });
+      page = await merchants.list(sql, { limit: 100, startingAfter: list[list.length - 1]!.id });
       list.push(...page.data);
     }
     return list;
@@ -52,11 +52,11 @@ export async function runSettlement(
   for (const merchant of all) {
     if ((await reader.escrowBalance(chain.token.address, merchant.address)) > 0n) withBalance.push(merchant);
   }
-  return db.transaction((sql) => {
+  return db.transaction(async (sql) => {
     let queued = 0;
     for (const merchant of withBalance) {
-      if (payouts.pendingFor(sql, merchant.id, chain.token.address)) continue;
-      payoutsService.request(sql, merchant, chain.token.address, true, now());
+      if (await payouts.pendingFor(sql, merchant.id, chain.token.address)) continue;
+      await payoutsService.request(sql, merchant, chain.token.address, true, now());
       queued += 1;
     }
     return queued;

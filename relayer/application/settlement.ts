@@ -36,31 +36,38 @@ export function settlementHandler(
 ): SettlementHandler {
   return async (settled: SettledOperation[]) => {
     const intentIds = [...new Set(settled.map((s) => s.operation.intentId).filter((id): id is string => id !== null))];
-    const touched = await db.read((sql) => intentIds.map((id) => intents.get(sql, id)).filter((i): i is PaymentIntent => !!i));
+    const touched = await db.read(async (sql) => {
+      const found: PaymentIntent[] = [];
+      for (const id of intentIds) {
+        const intent = await intents.get(sql, id);
+        if (intent) found.push(intent);
+      }
+      return found;
+    });
     // One round trip for the whole batch: ethers packs concurrent calls into one JSON-RPC batch.
     const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
     const states = new Map<string, OnChainPayment>(touched.map((intent, i) => [intent.id, read[i]!]));
 
-    return (sql) => {
+    return async (sql) => {
       for (const s of settled) {
         if (s.operation.kind === "payout") {
-          payoutsService.settle(sql, s, now());
+          await payoutsService.settle(sql, s, now());
           continue;
         }
         if (s.operation.kind.startsWith("kyc_")) {
-          kycService?.settle(sql, s, now());
+          await kycService?.settle(sql, s, now());
           continue;
         }
-        const intent = s.operation.intentId ? intents.get(sql, s.operation.intentId) : undefined;
+        const intent = s.operation.intentId ? await intents.get(sql, s.operation.intentId) : undefined;
         const state = intent && states.get(intent.id);
         if (!intent || !state) continue;
         const call = deserializeCall(s.operation.kind, s.operation.payload);
         const toBuyer = call.kind === "refund" ? call.amount : call.kind === "resolve_dispute" ? call.buyerAmount : 0n;
         const refunded = intent.amounts.refunded + (s.outcome.ok ? toBuyer : 0n);
         const failure = s.outcome.ok ? null : { code: s.outcome.code, message: s.outcome.message };
-        intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, failure, now());
+        await intents.updateFromChain(sql, intent.id, { chainStatus: state.status, ...state, refunded }, failure, now());
         const type = s.outcome.ok ? SUCCEEDED_EVENT[call.kind] ?? `payment_intent.${call.kind}_succeeded` : `payment_intent.${call.kind}_failed`;
-        payments.recordEvent(sql, intent, type, now(), {
+        await payments.recordEvent(sql, intent, type, now(), {
           operation: call.kind,
           ...("amount" in call ? { amount: call.amount.toString() } : {}),
           transaction_hash: s.txHash,

@@ -22,7 +22,7 @@ export interface SettledOperation {
  * Applies settled operations to the domain (intent state, events). It may read the chain first; what it returns
  * runs inside the confirmer's database transaction, with the operations' own settlement.
  */
-export type SettlementHandler = (settled: SettledOperation[]) => Promise<(sql: Sql) => void>;
+export type SettlementHandler = (settled: SettledOperation[]) => Promise<(sql: Sql) => Promise<void>>;
 
 /** What a confirmed transaction carried and spent. */
 export interface ConfirmedBatch {
@@ -90,10 +90,10 @@ export class Confirmer {
     if (canonical?.hash !== receipt.blockHash) return 0; // a reorg in progress: look again next round
     const settled = await this.#outcomes(tx, receipt);
     const apply = await this.onSettled(settled);
-    await this.db.transaction((sql) => {
-      chainTransactions.markConfirmed(sql, tx.id, this.now());
-      for (const s of settled) operations.settle(sql, s.operation.id, s.outcome, this.now());
-      apply(sql);
+    await this.db.transaction(async (sql) => {
+      await chainTransactions.markConfirmed(sql, tx.id, this.now());
+      for (const s of settled) await operations.settle(sql, s.operation.id, s.outcome, this.now());
+      await apply(sql);
     });
     this.onConfirmed(tx, this.now(), {
       kind: settled[0]?.operation.kind ?? "",

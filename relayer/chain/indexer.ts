@@ -37,10 +37,10 @@ export interface IndexedLog {
 }
 
 /** Given new logs (and which of them came from others), returns what to apply in the indexer's transaction. */
-export type LogHandler = (foreign: IndexedLog[]) => Promise<(sql: Sql) => void>;
+export type LogHandler = (foreign: IndexedLog[]) => Promise<(sql: Sql) => Promise<void>>;
 
 /** Given the logs a deep reorg removed (ours and others'), returns what to apply in the rewind's transaction. */
-export type ReorgHandler = (dropped: IndexedLog[]) => Promise<(sql: Sql) => void>;
+export type ReorgHandler = (dropped: IndexedLog[]) => Promise<(sql: Sql) => Promise<void>>;
 
 export interface IndexerOptions {
   /** Most blocks asked for in one eth_getLogs. */
@@ -61,7 +61,7 @@ export class Indexer {
     private readonly confirmations: number,
     private readonly onLogs: LogHandler,
     options: Partial<IndexerOptions> = {},
-    private readonly onReorg: ReorgHandler = async () => () => {},
+    private readonly onReorg: ReorgHandler = async () => async () => {},
     private readonly now: () => number = Date.now,
   ) {
     this.#options = { maxRange: 2_000, keepBlocks: 256, ...options };
@@ -88,31 +88,31 @@ export class Indexer {
     ]);
     if (!toBlock?.hash) return 0;
     const logs = rawLogs.map((log) => this.#parse(log)).filter((l): l is IndexedLog => l !== null);
-    const [ours, indexed] = await this.db.read((sql) => {
+    const [ours, indexed] = await this.db.read(async (sql) => {
       const known = new Set<string>();
       const stored = new Set<IndexedLog>();
       for (const log of logs) {
-        const same = sql.get("SELECT 1 FROM chain_logs WHERE block_number = ? AND log_index = ? AND block_hash = ?", log.blockNumber, log.logIndex, log.blockHash);
+        const same = await sql.get("SELECT 1 FROM chain_logs WHERE block_number = ? AND log_index = ? AND block_hash = ?", log.blockNumber, log.logIndex, log.blockHash);
         if (same) stored.add(log); // indexed before a rewind that found its block still on the chain
-        if (sql.get("SELECT 1 FROM chain_transaction_hashes WHERE hash = ?", log.txHash)) known.add(log.txHash);
+        if (await sql.get("SELECT 1 FROM chain_transaction_hashes WHERE hash = ?", log.txHash)) known.add(log.txHash);
       }
       return [known, stored] as const;
     });
     const apply = await this.onLogs(logs.filter((l) => !ours.has(l.txHash) && !indexed.has(l)));
-    await this.db.transaction((sql) => {
+    await this.db.transaction(async (sql) => {
       for (const log of logs) {
-        sql.run(
-          `INSERT OR IGNORE INTO chain_logs (block_number, block_hash, log_index, tx_hash, event, payment_id, data, contract)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        await sql.run(
+          `INSERT INTO chain_logs (block_number, block_hash, log_index, tx_hash, event, payment_id, data, contract)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
           log.blockNumber, log.blockHash, log.logIndex, log.txHash, log.event, log.paymentId, JSON.stringify(log.args), log.contract,
         );
       }
-      sql.run("INSERT OR REPLACE INTO indexed_blocks (number, hash) VALUES (?, ?)", to, toBlock.hash);
-      sql.run(
+      await sql.run("INSERT INTO indexed_blocks (number, hash) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET hash = excluded.hash", to, toBlock.hash);
+      await sql.run(
         "DELETE FROM indexed_blocks WHERE number NOT IN (SELECT number FROM indexed_blocks ORDER BY number DESC LIMIT ?)",
         this.#options.keepBlocks,
       );
-      apply(sql);
+      await apply(sql);
     });
     return logs.length;
   }
@@ -127,12 +127,11 @@ export class Indexer {
         break;
       }
     }
-    const above = await this.db.read((sql) =>
-      sql
-        .all<{ block_number: number; block_hash: string; log_index: number; tx_hash: string; event: string; payment_id: string | null; data: string; contract: FollowedContract["name"] }>(
+    const above = await this.db.read(async (sql) =>
+      (await sql.all<{ block_number: number; block_hash: string; log_index: number; tx_hash: string; event: string; payment_id: string | null; data: string; contract: FollowedContract["name"] }>(
           "SELECT * FROM chain_logs WHERE block_number > ? ORDER BY block_number, log_index",
           keep,
-        )
+        ))
         .map((r): IndexedLog => ({
           contract: r.contract,
           blockNumber: r.block_number,
@@ -161,13 +160,13 @@ export class Indexer {
       if ((await this.provider.getTransactionReceipt(tx.mined_hash))?.blockHash !== tx.block_hash) orphaned.push(tx.id);
     }
     const apply = await this.onReorg(dropped);
-    await this.db.transaction((sql) => {
-      for (const id of orphaned) chainTransactions.markUnmined(sql, id, this.now());
+    await this.db.transaction(async (sql) => {
+      for (const id of orphaned) await chainTransactions.markUnmined(sql, id, this.now());
       // The auditor's ledger forgets what it projected above `keep`; the logs still on the chain are projected again.
-      ledger.rewind(sql, keep);
-      for (const log of dropped) sql.run("DELETE FROM chain_logs WHERE block_number = ? AND log_index = ?", log.blockNumber, log.logIndex);
-      sql.run("DELETE FROM indexed_blocks WHERE number > ?", keep);
-      apply(sql);
+      await ledger.rewind(sql, keep);
+      for (const log of dropped) await sql.run("DELETE FROM chain_logs WHERE block_number = ? AND log_index = ?", log.blockNumber, log.logIndex);
+      await sql.run("DELETE FROM indexed_blocks WHERE number > ?", keep);
+      await apply(sql);
     });
   }
 

@@ -81,8 +81,8 @@ export class Submitter {
 
   async #repriceStuck(): Promise<number> {
     const cutoff = this.now() - this.#options.repriceAfterMs;
-    const stuck = await this.db.read((sql) =>
-      chainTransactions.inStatus(sql, this.signer, ["submitted"]).filter((tx) => (tx.submittedAt ?? 0) < cutoff),
+    const stuck = await this.db.read(async (sql) =>
+      (await chainTransactions.inStatus(sql, this.signer, ["submitted"])).filter((tx) => (tx.submittedAt ?? 0) < cutoff),
     );
     for (const tx of stuck) {
       const bump = (v: bigint) => v + (v * BigInt(this.#options.feeBumpPercent) + 99n) / 100n;
@@ -97,18 +97,18 @@ export class Submitter {
   }
 
   async #sendPending(): Promise<number> {
-    const ops = await this.db.read((sql) => {
-      const kind = operations.oldestPendingKind(sql, this.lane.kinds);
+    const ops = await this.db.read(async (sql) => {
+      const kind = await operations.oldestPendingKind(sql, this.lane.kinds);
       if (!kind) return [];
-      return operations.pending(sql, [kind], this.lane.batchable(kind) ? this.#options.batchSize : 1);
+      return await operations.pending(sql, [kind], this.lane.batchable(kind) ? this.#options.batchSize : 1);
     });
     if (ops.length === 0) return 0;
     const data = this.lane.encode(ops);
     const chainNonce = await this.provider.getTransactionCount(this.signer, "latest");
     // 1. nonce and operations recorded together, before signing
-    const tx = await this.db.transaction((sql) => {
-      const allocated = chainTransactions.allocate(sql, { signer: this.signer, to: this.lane.to, data, chainNonce }, this.now());
-      operations.assign(
+    const tx = await this.db.transaction(async (sql) => {
+      const allocated = await chainTransactions.allocate(sql, { signer: this.signer, to: this.lane.to, data, chainNonce }, this.now());
+      await operations.assign(
         sql,
         ops.map((op) => op.id),
         allocated.id,

@@ -6,7 +6,7 @@
 // the first is still running waits for it (up to waitMs) and replays, else 409. Responses below 500 are
 // stored; a 5xx or a crash releases the key so the client can retry.
 //
-// Handlers that write domain rows call completeIdempotency(sql, res.locals.idempotency, status, body) inside
+// Handlers that write domain rows await completeIdempotency(sql, res.locals.idempotency, status, body) inside
 // their own transaction: the response is then committed with the rows it describes, and the middleware's
 // own completion (conditional on in_progress) changes nothing.
 import { createHash } from "node:crypto";
@@ -86,8 +86,8 @@ export function canonicalJson(value: unknown): string {
 export const requestHash = (method: string, path: string, body: unknown): string =>
   createHash("sha256").update(`${method}\n${path}\n${canonicalJson(body)}`).digest("hex");
 
-function claim(sql: Sql, c: Claim, now: number): ClaimOutcome {
-  let row = sql.get<StoredRow>(
+async function claim(sql: Sql, c: Claim, now: number): Promise<ClaimOutcome> {
+  let row = await sql.get<StoredRow>(
     "SELECT path, request_hash, state, response_status, response_body, created_at FROM idempotency_keys WHERE owner = ? AND key = ?",
     c.owner, c.key,
   );
@@ -95,11 +95,11 @@ function claim(sql: Sql, c: Claim, now: number): ClaimOutcome {
   // never committed, or it would have completed the row): either is free to be claimed again.
   const abandoned = row !== undefined && row.state === "in_progress" && row.created_at <= now - ABANDONED_CLAIM_MS;
   if (row !== undefined && (row.created_at <= now - IDEMPOTENCY_TTL_MS || abandoned)) {
-    sql.run("DELETE FROM idempotency_keys WHERE owner = ? AND key = ?", c.owner, c.key);
+    await sql.run("DELETE FROM idempotency_keys WHERE owner = ? AND key = ?", c.owner, c.key);
     row = undefined;
   }
   if (row === undefined) {
-    sql.run(
+    await sql.run(
       `INSERT INTO idempotency_keys (owner, key, method, path, request_hash, state, created_at)
        VALUES (?, ?, ?, ?, ?, 'in_progress', ?)`,
       c.owner, c.key, c.method, c.path, c.hash, now,
@@ -117,9 +117,9 @@ function claim(sql: Sql, c: Claim, now: number): ClaimOutcome {
  * Stores the response of the request that holds `context`, in the caller's transaction. No-op without a
  * context (the request had no Idempotency-Key) or if the response was already stored.
  */
-export function completeIdempotency(sql: Sql, context: IdempotencyContext | undefined, status: number, body: unknown): void {
+export async function completeIdempotency(sql: Sql, context: IdempotencyContext | undefined, status: number, body: unknown): Promise<void> {
   if (context === undefined) return;
-  sql.run(
+  await sql.run(
     `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?
      WHERE owner = ? AND key = ? AND state = 'in_progress'`,
     status, JSON.stringify(body), context.owner, context.key,
@@ -128,13 +128,13 @@ export function completeIdempotency(sql: Sql, context: IdempotencyContext | unde
 }
 
 /** Forgets an unfinished claim so the client may retry; a stored response is kept. */
-function release(sql: Sql, context: IdempotencyContext): void {
-  sql.run("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND state = 'in_progress'", context.owner, context.key);
+async function release(sql: Sql, context: IdempotencyContext): Promise<void> {
+  await sql.run("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND state = 'in_progress'", context.owner, context.key);
 }
 
 /** Deletes keys created at least 24 hours before `now`; returns how many. */
 export function purgeExpired(db: Database, now: number): Promise<number> {
-  return db.transaction((sql) => sql.run("DELETE FROM idempotency_keys WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS).changes);
+  return db.transaction(async (sql) => (await sql.run("DELETE FROM idempotency_keys WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS)).changes);
 }
 
 function replay(res: Response, status: number, body: string): void {

@@ -33,7 +33,7 @@ const COLUMNS = "id, scope, merchant_id AS merchantId, label, created_at AS crea
 
 export const apiKeys = {
   /** Creates a key; `secret` is returned only here and never stored. */
-  create(sql: Sql, input: NewApiKey, now: number): { key: ApiKey; secret: string } {
+  async create(sql: Sql, input: NewApiKey, now: number): Promise<{ key: ApiKey; secret: string }> {
     const secret = generateSecret(input.scope);
     const key: ApiKey = {
       id: newId("key"),
@@ -43,7 +43,7 @@ export const apiKeys = {
       createdAt: now,
       revokedAt: null,
     };
-    sql.run(
+    await sql.run(
       "INSERT INTO api_keys (id, secret_hash, scope, merchant_id, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       key.id, hashSecret(secret), key.scope, key.merchantId, key.label, key.createdAt,
     );
@@ -51,26 +51,26 @@ export const apiKeys = {
   },
 
   /** Revokes a key; false if it does not exist or was already revoked. */
-  revoke(sql: Sql, id: string, now: number): boolean {
-    return sql.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id).changes === 1;
+  async revoke(sql: Sql, id: string, now: number): Promise<boolean> {
+    return (await sql.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id)).changes === 1;
   },
 
-  get(sql: Sql, id: string): ApiKey | undefined {
-    const row = sql.get<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`, id);
+  async get(sql: Sql, id: string): Promise<ApiKey | undefined> {
+    const row = await sql.get<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`, id);
     return row === undefined ? undefined : { ...row };
   },
 
-  list(sql: Sql, filter: { merchantId?: string } = {}): ApiKey[] {
+  async list(sql: Sql, filter: { merchantId?: string } = {}): Promise<ApiKey[]> {
     const rows = filter.merchantId === undefined
-      ? sql.all<ApiKey>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)
-      : sql.all<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE merchant_id = ? ORDER BY created_at, id`, filter.merchantId);
+      ? await sql.all<ApiKey>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)
+      : await sql.all<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE merchant_id = ? ORDER BY created_at, id`, filter.merchantId);
     return rows.map((row) => ({ ...row }));
   },
 
   /** The principal of an active key with this secret, or undefined. */
-  verify(sql: Sql, secret: string): Principal | undefined {
+  async verify(sql: Sql, secret: string): Promise<Principal | undefined> {
     const presented = hashSecret(secret);
-    const row = sql.get<{ id: string; secretHash: string; scope: Scope; merchantId: string | null }>(
+    const row = await sql.get<{ id: string; secretHash: string; scope: Scope; merchantId: string | null }>(
       "SELECT id, secret_hash AS secretHash, scope, merchant_id AS merchantId FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL",
       presented,
     );

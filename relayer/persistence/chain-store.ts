@@ -80,21 +80,22 @@ function toChainTx(r: ChainTxRecord): ChainTxRow {
 const OPERATION_COLUMNS = "id, kind, intent_id AS intentId, payload, status, tx_id AS txId";
 
 export const operations = {
-  insert(sql: Sql, op: { kind: string; intentId: string | null; payload: unknown }, now: number): number {
-    return sql.run(
-      "INSERT INTO operations (kind, intent_id, payload, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+  async insert(sql: Sql, op: { kind: string; intentId: string | null; payload: unknown }, now: number): Promise<number> {
+    const row = await sql.get<{ id: number }>(
+      "INSERT INTO operations (kind, intent_id, payload, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id",
       op.kind,
       op.intentId,
       JSON.stringify(op.payload, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
       now,
       now,
-    ).lastInsertRowid;
+    );
+    return Number(row!.id);
   },
 
   /** The oldest pending operations of `kinds`, in order. */
-  pending(sql: Sql, kinds: readonly string[], limit: number): OperationRow[] {
+  async pending(sql: Sql, kinds: readonly string[], limit: number): Promise<OperationRow[]> {
     const marks = kinds.map(() => "?").join(", ");
-    return sql.all<OperationRow>(
+    return await sql.all<OperationRow>(
       `SELECT ${OPERATION_COLUMNS} FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT ?`,
       ...kinds,
       limit,
@@ -102,18 +103,18 @@ export const operations = {
   },
 
   /** The kind of the oldest pending operation among `kinds` (one lane's). */
-  oldestPendingKind(sql: Sql, kinds: readonly string[]): string | undefined {
+  async oldestPendingKind(sql: Sql, kinds: readonly string[]): Promise<string | undefined> {
     const marks = kinds.map(() => "?").join(", ");
-    return sql.get<{ kind: string }>(`SELECT kind FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT 1`, ...kinds)?.kind;
+    return (await sql.get<{ kind: string }>(`SELECT kind FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT 1`, ...kinds))?.kind;
   },
 
-  ofTransaction(sql: Sql, txId: number): OperationRow[] {
-    return sql.all<OperationRow>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE tx_id = ? ORDER BY id`, txId);
+  async ofTransaction(sql: Sql, txId: number): Promise<OperationRow[]> {
+    return await sql.all<OperationRow>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE tx_id = ? ORDER BY id`, txId);
   },
 
-  assign(sql: Sql, ids: number[], txId: number, now: number): void {
+  async assign(sql: Sql, ids: number[], txId: number, now: number): Promise<void> {
     for (const id of ids) {
-      const { changes } = sql.run(
+      const { changes } = await sql.run(
         "UPDATE operations SET status = 'assigned', tx_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
         txId,
         now,
@@ -123,11 +124,11 @@ export const operations = {
     }
   },
 
-  settle(sql: Sql, id: number, outcome: { ok: true } | { ok: false; code: string; message: string }, now: number): void {
+  async settle(sql: Sql, id: number, outcome: { ok: true } | { ok: false; code: string; message: string }, now: number): Promise<void> {
     if (outcome.ok) {
-      sql.run("UPDATE operations SET status = 'succeeded', updated_at = ? WHERE id = ?", now, id);
+      await sql.run("UPDATE operations SET status = 'succeeded', updated_at = ? WHERE id = ?", now, id);
     } else {
-      sql.run(
+      await sql.run(
         "UPDATE operations SET status = 'failed', failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?",
         outcome.code,
         outcome.message,
@@ -137,9 +138,9 @@ export const operations = {
     }
   },
 
-  countByStatus(sql: Sql): Record<OperationStatus, number> {
+  async countByStatus(sql: Sql): Promise<Record<OperationStatus, number>> {
     const counts = { pending: 0, assigned: 0, succeeded: 0, failed: 0 };
-    for (const row of sql.all<{ status: OperationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM operations GROUP BY status")) {
+    for (const row of await sql.all<{ status: OperationStatus; n: number }>("SELECT status, COUNT(*) AS n FROM operations GROUP BY status")) {
       counts[row.status] = row.n;
     }
     return counts;
@@ -151,56 +152,55 @@ export const chainTransactions = {
    * Allocates the signer's next nonce and records the transaction that will carry it, before anything is signed.
    * `chainNonce` is the account's nonce on chain: the first allocation starts there.
    */
-  allocate(sql: Sql, tx: { signer: string; to: string; data: string; chainNonce: number }, now: number): ChainTxRow {
-    const stored = sql.get<{ next_nonce: number }>("SELECT next_nonce FROM signer_nonces WHERE signer = ?", tx.signer);
+  async allocate(sql: Sql, tx: { signer: string; to: string; data: string; chainNonce: number }, now: number): Promise<ChainTxRow> {
+    const stored = await sql.get<{ next_nonce: number }>("SELECT next_nonce FROM signer_nonces WHERE signer = ?", tx.signer);
     const nonce = Math.max(stored?.next_nonce ?? 0, tx.chainNonce);
-    sql.run(
+    await sql.run(
       "INSERT INTO signer_nonces (signer, next_nonce) VALUES (?, ?) ON CONFLICT (signer) DO UPDATE SET next_nonce = excluded.next_nonce",
       tx.signer,
       nonce + 1,
     );
-    const id = sql.run(
+    const row = await sql.get<{ id: number }>(
       `INSERT INTO chain_transactions (signer, nonce, status, to_address, data, created_at, updated_at)
-       VALUES (?, ?, 'allocated', ?, ?, ?, ?)`,
+       VALUES (?, ?, 'allocated', ?, ?, ?, ?) RETURNING id`,
       tx.signer,
       nonce,
       tx.to,
       tx.data,
       now,
       now,
-    ).lastInsertRowid;
-    return this.get(sql, id)!;
+    );
+    return (await this.get(sql, Number(row!.id)))!;
   },
 
-  get(sql: Sql, id: number): ChainTxRow | undefined {
-    const r = sql.get<ChainTxRecord>("SELECT * FROM chain_transactions WHERE id = ?", id);
+  async get(sql: Sql, id: number): Promise<ChainTxRow | undefined> {
+    const r = await sql.get<ChainTxRecord>("SELECT * FROM chain_transactions WHERE id = ?", id);
     return r && toChainTx(r);
   },
 
   /** Transactions of `signer` in `statuses`, lowest nonce first. */
-  inStatus(sql: Sql, signer: string, statuses: readonly ChainTxStatus[]): ChainTxRow[] {
+  async inStatus(sql: Sql, signer: string, statuses: readonly ChainTxStatus[]): Promise<ChainTxRow[]> {
     const marks = statuses.map(() => "?").join(", ");
-    return sql
-      .all<ChainTxRecord>(
+    return (await sql.all<ChainTxRecord>(
         `SELECT * FROM chain_transactions WHERE signer = ? AND status IN (${marks}) ORDER BY nonce`,
         signer,
         ...statuses,
-      )
+      ))
       .map(toChainTx);
   },
 
   /** Stores a signed version (first or replacement): the raw bytes before they are broadcast, every hash kept. */
-  recordSigned(
+  async recordSigned(
     sql: Sql,
     id: number,
     signed: { raw: string; hash: string; gasLimit: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
     now: number,
-  ): void {
-    const tx = this.get(sql, id);
+  ): Promise<void> {
+    const tx = await this.get(sql, id);
     if (!tx) throw new Error(`no chain transaction ${id}`);
     const hashes = tx.hashes.includes(signed.hash) ? tx.hashes : [...tx.hashes, signed.hash];
-    sql.run("INSERT OR IGNORE INTO chain_transaction_hashes (hash, tx_id) VALUES (?, ?)", signed.hash, id);
-    sql.run(
+    await sql.run("INSERT INTO chain_transaction_hashes (hash, tx_id) VALUES (?, ?) ON CONFLICT DO NOTHING", signed.hash, id);
+    await sql.run(
       `UPDATE chain_transactions SET status = CASE WHEN status = 'allocated' THEN 'signed' ELSE status END, raw = ?,
          hashes = ?, gas_limit = ?, max_fee_per_gas = ?, max_priority_fee_per_gas = ?, updated_at = ? WHERE id = ?`,
       signed.raw,
@@ -213,8 +213,8 @@ export const chainTransactions = {
     );
   },
 
-  markSubmitted(sql: Sql, id: number, now: number): void {
-    sql.run(
+  async markSubmitted(sql: Sql, id: number, now: number): Promise<void> {
+    await sql.run(
       "UPDATE chain_transactions SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'signed'",
       now,
       now,
@@ -223,12 +223,12 @@ export const chainTransactions = {
   },
 
   /** A replacement went out: the stuck clock restarts. */
-  touchSubmitted(sql: Sql, id: number, now: number): void {
-    sql.run("UPDATE chain_transactions SET submitted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+  async touchSubmitted(sql: Sql, id: number, now: number): Promise<void> {
+    await sql.run("UPDATE chain_transactions SET submitted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
   },
 
-  markMined(sql: Sql, id: number, mined: { hash: string; blockNumber: number; blockHash: string; status: number }, now: number): void {
-    sql.run(
+  async markMined(sql: Sql, id: number, mined: { hash: string; blockNumber: number; blockHash: string; status: number }, now: number): Promise<void> {
+    await sql.run(
       `UPDATE chain_transactions SET status = 'mined', mined_hash = ?, block_number = ?, block_hash = ?, receipt_status = ?,
          updated_at = ? WHERE id = ?`,
       mined.hash,
@@ -244,8 +244,8 @@ export const chainTransactions = {
    * A reorg dropped the block that held it, and the node no longer knows it: back to `signed`, so the submitter
    * broadcasts the stored raw bytes again (same nonce, same hash) at once, rather than waiting to re-price.
    */
-  markUnmined(sql: Sql, id: number, now: number): void {
-    sql.run(
+  async markUnmined(sql: Sql, id: number, now: number): Promise<void> {
+    await sql.run(
       `UPDATE chain_transactions SET status = 'signed', mined_hash = NULL, block_number = NULL, block_hash = NULL,
          receipt_status = NULL, updated_at = ? WHERE id = ?`,
       now,
@@ -253,8 +253,8 @@ export const chainTransactions = {
     );
   },
 
-  markConfirmed(sql: Sql, id: number, now: number): void {
-    sql.run("UPDATE chain_transactions SET status = 'confirmed', updated_at = ? WHERE id = ?", now, id);
+  async markConfirmed(sql: Sql, id: number, now: number): Promise<void> {
+    await sql.run("UPDATE chain_transactions SET status = 'confirmed', updated_at = ? WHERE id = ?", now, id);
   },
 };
 
@@ -271,13 +271,12 @@ export interface OperationTransaction {
 }
 
 /** Every operation of an intent with the transaction that carried it (all its hashes). */
-export function operationsOfIntent(sql: Sql, intentId: string): OperationTransaction[] {
-  return sql
-    .all<{ kind: string; payload: string; created_at: number; status: OperationStatus; failure_code: string | null; failure_message: string | null; tx_status: ChainTxStatus | null; hashes: string | null; block_number: number | null }>(
+export async function operationsOfIntent(sql: Sql, intentId: string): Promise<OperationTransaction[]> {
+  return (await sql.all<{ kind: string; payload: string; created_at: number; status: OperationStatus; failure_code: string | null; failure_message: string | null; tx_status: ChainTxStatus | null; hashes: string | null; block_number: number | null }>(
       `SELECT o.kind, o.payload, o.created_at, o.status, o.failure_code, o.failure_message, t.status AS tx_status, t.hashes, t.block_number
          FROM operations o LEFT JOIN chain_transactions t ON t.id = o.tx_id WHERE o.intent_id = ? ORDER BY o.id`,
       intentId,
-    )
+    ))
     .map((r) => ({
       kind: r.kind,
       payload: r.payload,

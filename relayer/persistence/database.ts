@@ -1,58 +1,71 @@
-// The relayer's database: SQLite through Node's built-in node:sqlite, WAL mode, one file.
+// The relayer's database, behind an async interface that SQLite (node:sqlite, here) and PostgreSQL both implement.
 //
-// Group commit: transaction bodies are synchronous, and every transaction asked for in the same turn of the event
-// loop runs inside one BEGIN IMMEDIATE ... COMMIT, each in its own SAVEPOINT (a body that throws is rolled back
-// alone). So one fsync (synchronous=FULL) makes a whole group durable, and no caller is answered before the
-// COMMIT that holds its writes has returned: an acknowledged write is never lost, and HTTP requests and the worker
-// no longer queue behind each other's fsyncs one by one. Because no body can await, a read can never run in the
-// middle of someone else's transaction: reads run at once, on committed data. The interface stays async for a
-// PostgreSQL adapter to implement.
+// SQLite: one file, WAL mode, one connection, group commit. Transactions asked for before a group starts are
+// queued; the group (started with setImmediate) runs BEGIN IMMEDIATE, then each body in turn inside its own
+// SAVEPOINT (a body that throws, even after awaiting, is rolled back alone), then one COMMIT, and only then answers
+// each caller. So one fsync (synchronous=FULL) makes a whole group durable and no caller is answered before the
+// COMMIT that holds its writes: an acknowledged write is never lost. Transactions asked for while a group runs go
+// into the next group. Bodies may await between statements, but the connection is shared: a read asked for while
+// a group is pending or running waits until that group has committed, and a group starts only once the reads
+// already running have finished, so no read ever sees a group's uncommitted rows. A body must therefore never
+// await another `transaction` or `read` of the same database (it would wait for its own group: a deadlock).
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 import { MIGRATIONS } from "./migrations.js";
 
-export type SqlValue = SQLInputValue;
-export type Row = Record<string, SqlValue>;
+export type SqlValue = string | number | bigint | null | Uint8Array;
+export type Row = Record<string, unknown>;
+export type Dialect = "sqlite" | "postgres";
 
-/** What repositories run statements on: the connection, inside a transaction or a read. */
+/** What repositories run statements on, inside a transaction or a read. Always await every call. */
 export interface Sql {
-  all<T = Row>(sql: string, ...params: SqlValue[]): T[];
-  get<T = Row>(sql: string, ...params: SqlValue[]): T | undefined;
-  run(sql: string, ...params: SqlValue[]): { changes: number; lastInsertRowid: number };
+  readonly dialect: Dialect;
+  all<T = Row>(sql: string, ...params: SqlValue[]): Promise<T[]>;
+  get<T = Row>(sql: string, ...params: SqlValue[]): Promise<T | undefined>;
+  run(sql: string, ...params: SqlValue[]): Promise<{ changes: number }>;
 }
 
-export interface DatabaseOptions {
-  /** `:memory:` for tests that need no file. */
-  path: string;
-  /** FULL (default) syncs the WAL on every commit: nothing acknowledged is lost even on power loss. */
-  synchronous?: "FULL" | "NORMAL";
+export interface Database {
+  readonly dialect: Dialect;
+  /** Where the data lives, for messages: a file path, or a postgres URL without its password. */
+  readonly location: string;
+  /** Runs `work` in a transaction (rolled back if it throws); resolves once committed durably. On PostgreSQL a body
+   *  may run more than once (serialization retries): bodies do database work only, no other side effects. */
+  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Read-only work on committed data. */
+  read<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }
 
 const MAX_CACHED_STATEMENTS = 500;
 
 interface Queued {
-  work: (sql: Sql) => unknown;
+  work: (sql: Sql) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-/** A transaction body returned a promise: bodies must be synchronous (see the note at the top of this file). */
-export class AsyncTransactionBodyError extends Error {
-  constructor() {
-    super("a database transaction body must be synchronous: do the awaiting before, and the writes inside");
-  }
-}
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export class Database {
+export class SqliteDatabase implements Database {
+  readonly dialect = "sqlite" as const;
+  readonly location: string;
   readonly #db: DatabaseSync;
   readonly #sql: Sql;
   readonly #statements = new Map<string, StatementSync>();
   #queued: Queued[] = [];
   #flushScheduled = false;
+  /** The group pending or running; settles (never rejects) once it has committed or rolled back. */
+  #group: Promise<void> | undefined;
+  #activeReads = 0;
+  #readsDrained: (() => void) | undefined;
 
-  constructor(options: DatabaseOptions) {
+  /** `path` is a file (its folder is created), or `:memory:` for tests that need no file. FULL (the default)
+   *  syncs the WAL on every commit: nothing acknowledged is lost even on power loss. */
+  constructor(options: { path: string; synchronous?: "FULL" | "NORMAL" }) {
+    this.location = options.path;
     if (options.path !== ":memory:") mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.#db = new DatabaseSync(options.path);
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "FULL"};
@@ -67,60 +80,71 @@ export class Database {
       return statement;
     };
     this.#sql = {
-      all: <T>(sql: string, ...params: SqlValue[]) => prepare(sql).all(...params) as T[],
-      get: <T>(sql: string, ...params: SqlValue[]) => prepare(sql).get(...params) as T | undefined,
-      run: (sql: string, ...params: SqlValue[]) => {
-        const result = prepare(sql).run(...params);
-        return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
-      },
+      dialect: "sqlite",
+      all: async <T>(sql: string, ...params: SqlValue[]) => prepare(sql).all(...params) as T[],
+      get: async <T>(sql: string, ...params: SqlValue[]) => prepare(sql).get(...params) as T | undefined,
+      run: async (sql: string, ...params: SqlValue[]) => ({ changes: Number(prepare(sql).run(...params).changes) }),
     };
     this.#migrate();
   }
 
-  /**
-   * Runs `work` in a transaction, rolled back if it throws, committed with the other transactions of the same turn
-   * of the event loop; resolves once the commit is durable.
-   */
-  transaction<T>(work: (sql: Sql) => T): Promise<T> {
+  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      // A group already pending or running picks this up itself, or schedules the next group when it ends.
+      if (this.#group === undefined) this.#scheduleFlush();
     });
   }
 
-  /** Runs read-only `work` on committed data (never in the middle of a transaction: bodies cannot await). */
-  read<T>(work: (sql: Sql) => T): Promise<T> {
+  async read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    while (this.#group !== undefined) await this.#group;
+    this.#activeReads += 1;
     try {
-      return Promise.resolve(work(this.#sql));
-    } catch (error) {
-      return Promise.reject(error);
+      return await work(this.#sql);
+    } finally {
+      this.#activeReads -= 1;
+      if (this.#activeReads === 0) this.#readsDrained?.();
     }
   }
 
-  close(): void {
-    this.#flush();
+  /** Commits what is queued, waits for running reads, then closes. */
+  async close(): Promise<void> {
+    for (;;) {
+      if (this.#group !== undefined) await this.#group;
+      else if (this.#queued.length > 0) this.#flush();
+      else break;
+    }
+    if (this.#activeReads > 0) await new Promise<void>((resolve) => (this.#readsDrained = resolve));
     this.#db.close();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
   }
 
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#group !== undefined || this.#queued.length === 0) return;
+    this.#group = this.#runGroup().finally(() => {
+      this.#group = undefined;
+      if (this.#queued.length > 0) this.#scheduleFlush();
+    });
+  }
+
+  async #runGroup(): Promise<void> {
+    if (this.#activeReads > 0) await new Promise<void>((resolve) => (this.#readsDrained = resolve));
+    this.#readsDrained = undefined;
     const group = this.#queued;
     this.#queued = [];
-    if (group.length === 0) return;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     try {
       this.#db.exec("BEGIN IMMEDIATE");
       for (const item of group) {
         this.#db.exec("SAVEPOINT work");
         try {
-          const value = item.work(this.#sql);
-          if (value instanceof Promise) {
-            value.catch(() => undefined);
-            throw new AsyncTransactionBodyError();
-          }
+          const value = await item.work(this.#sql);
           this.#db.exec("RELEASE work");
           outcomes.push({ ok: true, value });
         } catch (error) {
@@ -132,7 +156,7 @@ export class Database {
       this.#db.exec("COMMIT");
     } catch (error) {
       // BEGIN or COMMIT failed: nothing of the group is committed, so nobody may be told it was.
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec("ROLLBACK");
       for (const item of group) item.reject(error);
       return;
     }
@@ -161,4 +185,17 @@ export class Database {
       }
     }
   }
+}
+
+/** Runs `each` over `items` one at a time, in order (a connection runs one statement at a time), and collects the results. */
+export async function mapInOrder<T, U>(items: Iterable<T>, each: (item: T) => Promise<U>): Promise<U[]> {
+  const results: U[] = [];
+  for (const item of items) results.push(await each(item));
+  return results;
+}
+
+/** `postgres://…` or `postgresql://…` opens PostgreSQL, anything else is a SQLite file path. */
+export async function openDatabase(location: string, options?: { synchronous?: "FULL" | "NORMAL" }): Promise<Database> {
+  if (/^postgres(ql)?:\/\//.test(location)) throw new Error("PostgreSQL support is not built yet");
+  return new SqliteDatabase({ path: location, ...options });
 }

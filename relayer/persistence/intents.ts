@@ -107,8 +107,8 @@ const STATUS_SQL: Record<IntentStatus, StatusCondition[]> = {
 };
 
 export const intents = {
-  insert(sql: Sql, intent: PaymentIntent): void {
-    sql.run(
+  async insert(sql: Sql, intent: PaymentIntent): Promise<void> {
+    await sql.run(
       `INSERT INTO payment_intents (id, merchant_id, status, payment_id, terms, amount, token, buyer, order_ref, capture_method,
          metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       intent.id,
@@ -127,47 +127,46 @@ export const intents = {
     );
   },
 
-  get(sql: Sql, id: string): PaymentIntent | undefined {
-    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.id = ?`, id);
+  async get(sql: Sql, id: string): Promise<PaymentIntent | undefined> {
+    const r = await sql.get<IntentRecord>(`${SELECT} WHERE i.id = ?`, id);
     return r && toIntent(r);
   },
 
   /** A merchant's intent; another merchant's id is simply not found. */
-  getForMerchant(sql: Sql, merchantId: string, id: string): PaymentIntent | undefined {
-    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.id = ? AND i.merchant_id = ?`, id, merchantId);
+  async getForMerchant(sql: Sql, merchantId: string, id: string): Promise<PaymentIntent | undefined> {
+    const r = await sql.get<IntentRecord>(`${SELECT} WHERE i.id = ? AND i.merchant_id = ?`, id, merchantId);
     return r && toIntent(r);
   },
 
   /** Captured intents whose confirmation window has passed and that have nothing in flight: ready to release. */
-  releasable(sql: Sql, nowSeconds: number, limit: number): PaymentIntent[] {
-    return sql
-      .all<IntentRecord>(
+  async releasable(sql: Sql, nowSeconds: number, limit: number): Promise<PaymentIntent[]> {
+    return (await sql.all<IntentRecord>(
         `${SELECT} WHERE i.status = '2' AND i.amount_held != '0' AND i.held_since > 0
            AND i.held_since + CAST(json_extract(i.terms, '$.confirmationWindow') AS INTEGER) <= ?
            AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))
          ORDER BY i.held_since LIMIT ?`,
         nowSeconds,
         limit,
-      )
+      ))
       .map(toIntent);
   },
 
-  getByPaymentId(sql: Sql, paymentId: string): PaymentIntent | undefined {
-    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.payment_id = ?`, paymentId.toLowerCase());
+  async getByPaymentId(sql: Sql, paymentId: string): Promise<PaymentIntent | undefined> {
+    const r = await sql.get<IntentRecord>(`${SELECT} WHERE i.payment_id = ?`, paymentId.toLowerCase());
     return r && toIntent(r);
   },
 
-  getByOrderRef(sql: Sql, merchantId: string, orderRef: string): PaymentIntent | undefined {
-    const r = sql.get<IntentRecord>(`${SELECT} WHERE i.merchant_id = ? AND i.order_ref = ?`, merchantId, orderRef);
+  async getByOrderRef(sql: Sql, merchantId: string, orderRef: string): Promise<PaymentIntent | undefined> {
+    const r = await sql.get<IntentRecord>(`${SELECT} WHERE i.merchant_id = ? AND i.order_ref = ?`, merchantId, orderRef);
     return r && toIntent(r);
   },
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  list(sql: Sql, filter: IntentFilter): { data: PaymentIntent[]; hasMore: boolean } {
+  async list(sql: Sql, filter: IntentFilter): Promise<{ data: PaymentIntent[]; hasMore: boolean }> {
     const where = ["i.merchant_id = ?"];
     const params: (string | number)[] = [filter.merchantId];
     if (filter.startingAfter) {
-      const cursor = sql.get<{ created_at: number }>(
+      const cursor = await sql.get<{ created_at: number }>(
         "SELECT created_at FROM payment_intents WHERE id = ? AND merchant_id = ?",
         filter.startingAfter,
         filter.merchantId,
@@ -188,7 +187,7 @@ export const intents = {
       where.push("i.order_ref = ?");
       params.push(filter.orderRef);
     }
-    const rows = sql.all<IntentRecord>(
+    const rows = await sql.all<IntentRecord>(
       `${SELECT} WHERE ${where.join(" AND ")} ORDER BY i.created_at DESC, i.id DESC LIMIT ?`,
       ...params,
       filter.limit + 1,
@@ -197,7 +196,7 @@ export const intents = {
   },
 
   /** Every merchant's intents ordered by payment id, keyset-paginated (the auditor's list). */
-  listByPaymentId(sql: Sql, filter: PaymentIdFilter): { data: PaymentIntent[]; hasMore: boolean } {
+  async listByPaymentId(sql: Sql, filter: PaymentIdFilter): Promise<{ data: PaymentIntent[]; hasMore: boolean }> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.startingAfter) {
@@ -211,24 +210,25 @@ export const intents = {
       }
     }
     const alternatives: (StatusCondition | undefined)[] = filter.status ? STATUS_SQL[filter.status] : [undefined];
-    const rows = alternatives
-      .flatMap((condition) => {
-        const all = condition === undefined ? where : [...where, condition.where];
-        // a partial index is only a good path when no other filter narrows the rows first
-        const from = condition?.index && where.length === (filter.startingAfter ? 1 : 0) ? `${SELECT} INDEXED BY ${condition.index}` : SELECT;
-        return sql.all<IntentRecord>(
-          `${from} ${all.length ? `WHERE ${all.join(" AND ")}` : ""} ORDER BY i.payment_id LIMIT ?`,
-          ...params,
-          filter.limit + 1,
-        );
-      })
+    const candidates: IntentRecord[] = [];
+    for (const condition of alternatives) {
+      const all = condition === undefined ? where : [...where, condition.where];
+      // a partial index is only a good path when no other filter narrows the rows first
+      const from = condition?.index && where.length === (filter.startingAfter ? 1 : 0) ? `${SELECT} INDEXED BY ${condition.index}` : SELECT;
+      candidates.push(...await sql.all<IntentRecord>(
+        `${from} ${all.length ? `WHERE ${all.join(" AND ")}` : ""} ORDER BY i.payment_id LIMIT ?`,
+        ...params,
+        filter.limit + 1,
+      ));
+    }
+    const rows = candidates
       .sort((a, b) => (a.payment_id < b.payment_id ? -1 : a.payment_id > b.payment_id ? 1 : 0))
       .slice(0, filter.limit + 1);
     return { data: rows.slice(0, filter.limit).map(toIntent), hasMore: rows.length > filter.limit };
   },
 
   /** Intents matching one search term, each through its own index: id, payment id, order reference, buyer, merchant. */
-  search(sql: Sql, term: { id?: string; paymentIds?: string[]; orderRef?: string; buyer?: string; merchantId?: string }, limit: number): PaymentIntent[] {
+  async search(sql: Sql, term: { id?: string; paymentIds?: string[]; orderRef?: string; buyer?: string; merchantId?: string }, limit: number): Promise<PaymentIntent[]> {
     const clauses: string[] = [];
     const params: string[] = [];
     if (term.id) {
@@ -253,18 +253,18 @@ export const intents = {
     }
     const found = new Map<string, PaymentIntent>();
     // Each clause separately, LIMIT each: every one is an index lookup, none scans the table.
-    clauses.forEach((clause, n) => {
-      for (const r of sql.all<IntentRecord>(`${clause} ORDER BY i.payment_id LIMIT ?`, params[n]!, limit)) {
+    for (const [n, clause] of clauses.entries()) {
+      for (const r of await sql.all<IntentRecord>(`${clause} ORDER BY i.payment_id LIMIT ?`, params[n]!, limit)) {
         if (found.size < limit) found.set(r.id, toIntent(r));
       }
-    });
+    }
     return [...found.values()].sort((a, b) => (a.paymentId < b.paymentId ? -1 : 1));
   },
 
   /** Intents whose operations rode in a transaction with this hash (any of its hashes). */
-  idsOfTransaction(sql: Sql, hash: string, limit: number): string[] {
+  async idsOfTransaction(sql: Sql, hash: string, limit: number): Promise<string[]> {
     // one transaction carries at most a batch of operations: read them in index order, deduplicate here
-    const rows = sql.all<{ intent_id: string }>(
+    const rows = await sql.all<{ intent_id: string }>(
       `SELECT o.intent_id FROM chain_transaction_hashes h JOIN operations o ON o.tx_id = h.tx_id
         WHERE h.hash = ? AND o.intent_id IS NOT NULL LIMIT ?`,
       hash.toLowerCase(),
@@ -274,14 +274,14 @@ export const intents = {
   },
 
   /** Records what the chain says about the payment after an operation settled. */
-  updateFromChain(
+  async updateFromChain(
     sql: Sql,
     id: string,
     state: { chainStatus: PaymentStatus; capturable: bigint; held: bigint; released: bigint; refunded: bigint; refundedAfterRelease: bigint; heldSince: number },
     failure: { code: string; message: string } | null,
     now: number,
-  ): void {
-    sql.run(
+  ): Promise<void> {
+    await sql.run(
       `UPDATE payment_intents SET status = ?, amount_capturable = ?, amount_held = ?, amount_released = ?,
          amount_refunded = ?, amount_refunded_after_release = ?, held_since = ?, failure_code = ?, failure_message = ?,
          updated_at = ? WHERE id = ?`,
@@ -310,8 +310,8 @@ export interface EventRecord {
 }
 
 export const events = {
-  insert(sql: Sql, event: EventRecord): void {
-    sql.run(
+  async insert(sql: Sql, event: EventRecord): Promise<void> {
+    await sql.run(
       "INSERT INTO events (id, merchant_id, type, object_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       event.id,
       event.merchantId,
@@ -323,11 +323,11 @@ export const events = {
   },
 
   /** A merchant's events, newest first, keyset-paginated on seq. */
-  list(sql: Sql, merchantId: string, page: { limit: number; startingAfter?: string; objectId?: string }) {
+  async list(sql: Sql, merchantId: string, page: { limit: number; startingAfter?: string; objectId?: string }) {
     const where = ["merchant_id = ?"];
     const params: (string | number)[] = [merchantId];
     if (page.startingAfter) {
-      const cursor = sql.get<{ seq: number }>("SELECT seq FROM events WHERE id = ? AND merchant_id = ?", page.startingAfter, merchantId);
+      const cursor = await sql.get<{ seq: number }>("SELECT seq FROM events WHERE id = ? AND merchant_id = ?", page.startingAfter, merchantId);
       if (!cursor) return { data: [], hasMore: false };
       where.push("seq < ?");
       params.push(cursor.seq);
@@ -336,7 +336,7 @@ export const events = {
       where.push("object_id = ?");
       params.push(page.objectId);
     }
-    const rows = sql.all<{ id: string; type: string; object_id: string; data: string; created_at: number }>(
+    const rows = await sql.all<{ id: string; type: string; object_id: string; data: string; created_at: number }>(
       `SELECT id, type, object_id, data, created_at FROM events WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
       ...params,
       page.limit + 1,

@@ -59,8 +59,8 @@ const toChange = (r: Record_): KycChange => ({
 });
 
 export const kycChanges = {
-  insert(sql: Sql, c: Omit<KycChange, "status" | "transactionHash" | "failure" | "updatedAt">): void {
-    sql.run(
+  async insert(sql: Sql, c: Omit<KycChange, "status" | "transactionHash" | "failure" | "updatedAt">): Promise<void> {
+    await sql.run(
       `INSERT INTO kyc_changes (id, address, action, tier, country, expires_at, dossier_hash, reason, status, operation_id,
          requested_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
       c.id, c.address, c.action, c.tier, c.country, c.expiresAt, c.dossierHash, c.reason, c.operationId, c.requestedBy,
@@ -68,22 +68,22 @@ export const kycChanges = {
     );
   },
 
-  get(sql: Sql, id: string): KycChange | undefined {
-    const r = sql.get<Record_>("SELECT * FROM kyc_changes WHERE id = ?", id);
+  async get(sql: Sql, id: string): Promise<KycChange | undefined> {
+    const r = await sql.get<Record_>("SELECT * FROM kyc_changes WHERE id = ?", id);
     return r && toChange(r);
   },
 
-  byOperation(sql: Sql, operationId: number): KycChange | undefined {
-    const r = sql.get<Record_>("SELECT * FROM kyc_changes WHERE operation_id = ?", operationId);
+  async byOperation(sql: Sql, operationId: number): Promise<KycChange | undefined> {
+    const r = await sql.get<Record_>("SELECT * FROM kyc_changes WHERE operation_id = ?", operationId);
     return r && toChange(r);
   },
 
-  pendingFor(sql: Sql, address: string): KycChange | undefined {
-    const r = sql.get<Record_>("SELECT * FROM kyc_changes WHERE address = ? AND status = 'pending' ORDER BY created_at DESC LIMIT 1", address);
+  async pendingFor(sql: Sql, address: string): Promise<KycChange | undefined> {
+    const r = await sql.get<Record_>("SELECT * FROM kyc_changes WHERE address = ? AND status = 'pending' ORDER BY created_at DESC LIMIT 1", address);
     return r && toChange(r);
   },
 
-  list(sql: Sql, page: { limit: number; startingAfter?: string; address?: string }): { data: KycChange[]; hasMore: boolean } {
+  async list(sql: Sql, page: { limit: number; startingAfter?: string; address?: string }): Promise<{ data: KycChange[]; hasMore: boolean }> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (page.address) {
@@ -91,12 +91,12 @@ export const kycChanges = {
       params.push(page.address);
     }
     if (page.startingAfter) {
-      const cursor = sql.get<{ created_at: number }>("SELECT created_at FROM kyc_changes WHERE id = ?", page.startingAfter);
+      const cursor = await sql.get<{ created_at: number }>("SELECT created_at FROM kyc_changes WHERE id = ?", page.startingAfter);
       if (!cursor) return { data: [], hasMore: false };
       where.push("(created_at < ? OR (created_at = ? AND id < ?))");
       params.push(cursor.created_at, cursor.created_at, page.startingAfter);
     }
-    const rows = sql.all<Record_>(
+    const rows = await sql.all<Record_>(
       `SELECT * FROM kyc_changes ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`,
       ...params,
       page.limit + 1,
@@ -104,8 +104,8 @@ export const kycChanges = {
     return { data: rows.slice(0, page.limit).map(toChange), hasMore: rows.length > page.limit };
   },
 
-  settle(sql: Sql, id: string, result: { ok: boolean; transactionHash: string; failure: { code: string; message: string } | null }, now: number): void {
-    sql.run(
+  async settle(sql: Sql, id: string, result: { ok: boolean; transactionHash: string; failure: { code: string; message: string } | null }, now: number): Promise<void> {
+    await sql.run(
       "UPDATE kyc_changes SET status = ?, transaction_hash = ?, failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?",
       result.ok ? "confirmed" : "failed", result.transactionHash, result.failure?.code ?? null, result.failure?.message ?? null, now, id,
     );

@@ -33,7 +33,7 @@ const COLUMNS = `id, name, address, settlement_address AS settlementAddress, fee
 
 export const merchants = {
   /** Inserts a merchant; addresses are stored checksummed, so lookups by address ignore case. */
-  create(sql: Sql, input: NewMerchant, now: number): Merchant {
+  async create(sql: Sql, input: NewMerchant, now: number): Promise<Merchant> {
     const merchant: Merchant = {
       id: newId("mer"),
       name: input.name,
@@ -45,7 +45,7 @@ export const merchants = {
       capabilities: [...new Set<Capability>(input.capabilities ?? ["payments"])],
       createdAt: now,
     };
-    sql.run(
+    await sql.run(
       `INSERT INTO merchants (id, name, address, settlement_address, fee_bps, partner, partner_share_bps, capabilities, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       merchant.id, merchant.name, merchant.address, merchant.settlementAddress, merchant.feeBps, merchant.partner,
@@ -54,30 +54,30 @@ export const merchants = {
     return merchant;
   },
 
-  get(sql: Sql, id: string): Merchant | undefined {
-    return plain(sql.get<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE id = ?`, id));
+  async get(sql: Sql, id: string): Promise<Merchant | undefined> {
+    return plain(await sql.get<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE id = ?`, id));
   },
 
-  getByAddress(sql: Sql, address: string): Merchant | undefined {
+  async getByAddress(sql: Sql, address: string): Promise<Merchant | undefined> {
     if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return undefined;
-    return plain(sql.get<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE address = ?`, getAddress(address.toLowerCase())));
+    return plain(await sql.get<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE address = ?`, getAddress(address.toLowerCase())));
   },
 
   /** Newest first; `startingAfter` is the last id of the previous page. Fetches one extra row for has_more. */
   /** Grants `capability` to the account (idempotent). */
-  grant(sql: Sql, id: string, capability: Capability): void {
-    const merchant = merchants.get(sql, id);
+  async grant(sql: Sql, id: string, capability: Capability): Promise<void> {
+    const merchant = await merchants.get(sql, id);
     if (!merchant || merchant.capabilities.includes(capability)) return;
-    sql.run("UPDATE merchants SET capabilities = ? WHERE id = ?", JSON.stringify([...merchant.capabilities, capability]), id);
+    await sql.run("UPDATE merchants SET capabilities = ? WHERE id = ?", JSON.stringify([...merchant.capabilities, capability]), id);
   },
 
-  list(sql: Sql, page: { limit: number; startingAfter?: string }): { data: Merchant[]; hasMore: boolean } {
-    const cursor = page.startingAfter === undefined ? undefined : sql.get<{ createdAt: number }>(
+  async list(sql: Sql, page: { limit: number; startingAfter?: string }): Promise<{ data: Merchant[]; hasMore: boolean }> {
+    const cursor = page.startingAfter === undefined ? undefined : await sql.get<{ createdAt: number }>(
       "SELECT created_at AS createdAt FROM merchants WHERE id = ?", page.startingAfter,
     );
     const rows = cursor === undefined
-      ? sql.all<MerchantRow>(`SELECT ${COLUMNS} FROM merchants ORDER BY created_at DESC, id DESC LIMIT ?`, page.limit + 1)
-      : sql.all<MerchantRow>(
+      ? await sql.all<MerchantRow>(`SELECT ${COLUMNS} FROM merchants ORDER BY created_at DESC, id DESC LIMIT ?`, page.limit + 1)
+      : await sql.all<MerchantRow>(
           `SELECT ${COLUMNS} FROM merchants WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`,
           cursor.createdAt, page.startingAfter ?? "", page.limit + 1,
         );

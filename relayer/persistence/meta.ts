@@ -10,9 +10,9 @@ export interface ChainIdentity {
 }
 
 /** Records the identity on first start; refuses to start against anything else afterwards. */
-export async function ensureChainIdentity(db: Database, identity: ChainIdentity, databasePath: string): Promise<void> {
-  await db.transaction((sql) => {
-    const stored = Object.fromEntries(sql.all<{ key: string; value: string }>("SELECT key, value FROM meta").map((r) => [r.key, r.value]));
+export async function ensureChainIdentity(db: Database, identity: ChainIdentity): Promise<void> {
+  await db.transaction(async (sql) => {
+    const stored = Object.fromEntries((await sql.all<{ key: string; value: string }>("SELECT key, value FROM meta")).map((r) => [r.key, r.value]));
     const wanted: Record<string, string> = {
       chain_id: String(identity.chainId),
       genesis_hash: identity.genesisHash.toLowerCase(),
@@ -21,13 +21,13 @@ export async function ensureChainIdentity(db: Database, identity: ChainIdentity,
       kyc_registry: identity.kycRegistry.toLowerCase(),
     };
     if (stored.chain_id === undefined) {
-      for (const [key, value] of Object.entries(wanted)) sql.run("INSERT INTO meta (key, value) VALUES (?, ?)", key, value);
+      for (const [key, value] of Object.entries(wanted)) await sql.run("INSERT INTO meta (key, value) VALUES (?, ?)", key, value);
       return;
     }
     const differences = Object.entries(wanted).filter(([key, value]) => stored[key] !== value);
     if (differences.length > 0) {
       throw new Error(
-        `The database ${databasePath} belongs to another chain or deployment (${differences
+        `The database ${db.location} belongs to another chain or deployment (${differences
           .map(([key, value]) => `${key}: stored ${stored[key]}, now ${value}`)
           .join("; ")}). A local development chain is ephemeral: delete the database file to start fresh against a new chain.`,
       );

@@ -50,49 +50,49 @@ const toPayout = (r: PayoutRecord): Payout => ({
 });
 
 export const payouts = {
-  insert(sql: Sql, p: { id: string; merchantId: string; token: string; operationId: number; scheduled: boolean }, now: number): void {
-    sql.run(
+  async insert(sql: Sql, p: { id: string; merchantId: string; token: string; operationId: number; scheduled: boolean }, now: number): Promise<void> {
+    await sql.run(
       `INSERT INTO payouts (id, merchant_id, token, status, operation_id, scheduled, created_at, updated_at)
        VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
       p.id, p.merchantId, p.token, p.operationId, p.scheduled ? 1 : 0, now, now,
     );
   },
 
-  pendingFor(sql: Sql, merchantId: string, token: string): Payout | undefined {
-    const r = sql.get<PayoutRecord>("SELECT * FROM payouts WHERE merchant_id = ? AND token = ? AND status = 'pending'", merchantId, token);
+  async pendingFor(sql: Sql, merchantId: string, token: string): Promise<Payout | undefined> {
+    const r = await sql.get<PayoutRecord>("SELECT * FROM payouts WHERE merchant_id = ? AND token = ? AND status = 'pending'", merchantId, token);
     return r && toPayout(r);
   },
 
-  byOperation(sql: Sql, operationId: number): Payout | undefined {
-    const r = sql.get<PayoutRecord>("SELECT * FROM payouts WHERE operation_id = ?", operationId);
+  async byOperation(sql: Sql, operationId: number): Promise<Payout | undefined> {
+    const r = await sql.get<PayoutRecord>("SELECT * FROM payouts WHERE operation_id = ?", operationId);
     return r && toPayout(r);
   },
 
-  getForMerchant(sql: Sql, merchantId: string, id: string): Payout | undefined {
-    const r = sql.get<PayoutRecord>("SELECT * FROM payouts WHERE id = ? AND merchant_id = ?", id, merchantId);
+  async getForMerchant(sql: Sql, merchantId: string, id: string): Promise<Payout | undefined> {
+    const r = await sql.get<PayoutRecord>("SELECT * FROM payouts WHERE id = ? AND merchant_id = ?", id, merchantId);
     return r && toPayout(r);
   },
 
-  list(sql: Sql, merchantId: string, page: { limit: number; startingAfter?: string }): { data: Payout[]; hasMore: boolean } {
+  async list(sql: Sql, merchantId: string, page: { limit: number; startingAfter?: string }): Promise<{ data: Payout[]; hasMore: boolean }> {
     const params: (string | number)[] = [merchantId];
     let where = "merchant_id = ?";
     if (page.startingAfter) {
-      const cursor = sql.get<{ created_at: number }>("SELECT created_at FROM payouts WHERE id = ? AND merchant_id = ?", page.startingAfter, merchantId);
+      const cursor = await sql.get<{ created_at: number }>("SELECT created_at FROM payouts WHERE id = ? AND merchant_id = ?", page.startingAfter, merchantId);
       if (!cursor) return { data: [], hasMore: false };
       where += " AND (created_at < ? OR (created_at = ? AND id < ?))";
       params.push(cursor.created_at, cursor.created_at, page.startingAfter);
     }
-    const rows = sql.all<PayoutRecord>(`SELECT * FROM payouts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`, ...params, page.limit + 1);
+    const rows = await sql.all<PayoutRecord>(`SELECT * FROM payouts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`, ...params, page.limit + 1);
     return { data: rows.slice(0, page.limit).map(toPayout), hasMore: rows.length > page.limit };
   },
 
-  settle(
+  async settle(
     sql: Sql,
     id: string,
     result: { status: "paid" | "failed"; amount: string | null; destination: string | null; transactionHash: string; failure: { code: string; message: string } | null },
     now: number,
-  ): void {
-    sql.run(
+  ): Promise<void> {
+    await sql.run(
       `UPDATE payouts SET status = ?, amount = ?, destination = ?, transaction_hash = ?, failure_code = ?, failure_message = ?,
          updated_at = ? WHERE id = ?`,
       result.status, result.amount, result.destination, result.transactionHash, result.failure?.code ?? null,

@@ -4,7 +4,7 @@
 import { ReceivableState } from "../chain/receivable-typed-data.js";
 import type { Receivable } from "../domain/receivable.js";
 import type { Sql } from "./database.js";
-import { toReceivable, type ReceivableRecord } from "./receivables.js";
+import { toReceivable, toReceivables, type ReceivableRecord } from "./receivables.js";
 
 export interface RegisterFilter {
   issuer?: string;
@@ -28,17 +28,17 @@ const OPEN_STATES = `chain_state IN (${ReceivableState.Accepted}, ${ReceivableSt
 
 type Page = { data: Receivable[]; hasMore: boolean };
 
-function page(sql: Sql, rows: ReceivableRecord[], limit: number): Page {
-  return { data: rows.slice(0, limit).map((r) => toReceivable(sql, r)), hasMore: rows.length > limit };
+async function page(sql: Sql, rows: ReceivableRecord[], limit: number): Promise<Page> {
+  return { data: await toReceivables(sql, rows.slice(0, limit)), hasMore: rows.length > limit };
 }
 
 export const receivableRegister = {
   /** Newest first (created_at, id); `after` is the last id of the previous page. */
-  list(sql: Sql, filter: RegisterFilter, options: { limit: number; after?: string }): Page {
+  async list(sql: Sql, filter: RegisterFilter, options: { limit: number; after?: string }): Promise<Page> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (options.after !== undefined) {
-      const cursor = sql.get<{ created_at: number; id: string }>("SELECT created_at, id FROM receivables WHERE id = ?", options.after);
+      const cursor = await sql.get<{ created_at: number; id: string }>("SELECT created_at, id FROM receivables WHERE id = ?", options.after);
       if (!cursor) return { data: [], hasMore: false };
       where.push("(created_at, id) < (?, ?)");
       params.push(cursor.created_at, cursor.id);
@@ -48,23 +48,23 @@ export const receivableRegister = {
       where.push(`${column} = ?`);
       params.push(value);
     }
-    const rows = sql.all<ReceivableRecord>(
+    const rows = await sql.all<ReceivableRecord>(
       `SELECT * FROM receivables ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`,
       ...params,
       options.limit + 1,
     );
-    return page(sql, rows, options.limit);
+    return await page(sql, rows, options.limit);
   },
 
   /**
    * Accepted or Overdue receivables due at or before `dueBy` (the caller passes now - grace period), oldest due
    * first (due_at, id); the other filters narrow them.
    */
-  overdue(sql: Sql, dueBy: number, filter: Omit<RegisterFilter, "state">, options: { limit: number; after?: string }): Page {
+  async overdue(sql: Sql, dueBy: number, filter: Omit<RegisterFilter, "state">, options: { limit: number; after?: string }): Promise<Page> {
     const where = [OPEN_STATES, "due_at <= ?"];
     const params: (string | number)[] = [dueBy];
     if (options.after !== undefined) {
-      const cursor = sql.get<{ due_at: number; id: string }>("SELECT due_at, id FROM receivables WHERE id = ?", options.after);
+      const cursor = await sql.get<{ due_at: number; id: string }>("SELECT due_at, id FROM receivables WHERE id = ?", options.after);
       if (!cursor) return { data: [], hasMore: false };
       where.push("(due_at, id) > (?, ?)");
       params.push(cursor.due_at, cursor.id);
@@ -74,49 +74,46 @@ export const receivableRegister = {
       where.push(`${column} = ?`);
       params.push(value);
     }
-    const rows = sql.all<ReceivableRecord>(
+    const rows = await sql.all<ReceivableRecord>(
       `SELECT * FROM receivables INDEXED BY receivables_open_by_due WHERE ${where.join(" AND ")} ORDER BY due_at, id LIMIT ?`,
       ...params,
       options.limit + 1,
     );
-    return page(sql, rows, options.limit);
+    return await page(sql, rows, options.limit);
   },
 
   /** How many receivables are overdue (see `overdue`), counted up to `max`. */
-  countOverdue(sql: Sql, dueBy: number, max: number): number {
-    return sql.get<{ n: number }>(
+  async countOverdue(sql: Sql, dueBy: number, max: number): Promise<number> {
+    return (await sql.get<{ n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM receivables INDEXED BY receivables_open_by_due WHERE ${OPEN_STATES} AND due_at <= ? LIMIT ?)`,
       dueBy,
       max,
-    )!.n;
+    ))!.n;
   },
 
   /** One receivable by its id (rcv_…) or its ERC-721 token id (decimal). */
-  find(sql: Sql, idOrTokenId: string): Receivable | undefined {
+  async find(sql: Sql, idOrTokenId: string): Promise<Receivable | undefined> {
     const column = /^\d+$/.test(idOrTokenId) ? "token_id" : "id";
-    const row = sql.get<ReceivableRecord>(`SELECT * FROM receivables WHERE ${column} = ?`, idOrTokenId);
-    return row && toReceivable(sql, row);
+    const row = await sql.get<ReceivableRecord>(`SELECT * FROM receivables WHERE ${column} = ?`, idOrTokenId);
+    return row && await toReceivable(sql, row);
   },
 
   /**
    * Every receivable of an invoice (the root and all its parts), in the order they were written: a split's parts
    * in the split's order. At most MAX_PARTS_PER_INVOICE + 1 rows, sorted here by rowid.
    */
-  lineage(sql: Sql, rootId: string): Receivable[] {
-    return sql
-      .all<ReceivableRecord & { seq: number }>("SELECT rowid AS seq, * FROM receivables WHERE root_id = ?", rootId)
-      .sort((a, b) => a.seq - b.seq)
-      .map((r) => toReceivable(sql, r));
+  async lineage(sql: Sql, rootId: string): Promise<Receivable[]> {
+    const rows = await sql.all<ReceivableRecord & { seq: number }>("SELECT rowid AS seq, * FROM receivables WHERE root_id = ?", rootId);
+    return toReceivables(sql, rows.sort((a, b) => a.seq - b.seq));
   },
 
   /** Everyone who held a receivable of the invoice, each receivable's holders in the order they came. */
-  holdersOfLineage(sql: Sql, rootId: string): HolderRecord[] {
-    return sql
-      .all<{ receivable_id: string; address: string; since: number; transaction_hash: string | null }>(
+  async holdersOfLineage(sql: Sql, rootId: string): Promise<HolderRecord[]> {
+    return (await sql.all<{ receivable_id: string; address: string; since: number; transaction_hash: string | null }>(
         `SELECT h.receivable_id, h.address, h.since, h.transaction_hash
            FROM receivables r JOIN receivable_holders h ON h.receivable_id = r.id WHERE r.root_id = ?`,
         rootId,
-      )
+      ))
       .map((h) => ({ receivableId: h.receivable_id, address: h.address, since: h.since, transactionHash: h.transaction_hash }))
       .sort((a, b) => a.since - b.since);
   },

@@ -2,7 +2,7 @@
 // database, bigints in the domain; addresses are stored checksummed.
 import type { ReceivableState } from "../chain/receivable-typed-data.js";
 import type { ChainReceivable, Receivable, ReceivableAction } from "../domain/receivable.js";
-import type { Sql } from "./database.js";
+import { mapInOrder, type Sql } from "./database.js";
 
 export interface ReceivableRecord {
   id: string;
@@ -29,8 +29,11 @@ export interface ReceivableRecord {
   updated_at: number;
 }
 
-export function toReceivable(sql: Sql, r: ReceivableRecord): Receivable {
-  const pending = sql.all<{ action: ReceivableAction }>(
+export const toReceivables = (sql: Sql, rows: readonly ReceivableRecord[]): Promise<Receivable[]> =>
+  mapInOrder(rows, (row) => toReceivable(sql, row));
+
+export async function toReceivable(sql: Sql, r: ReceivableRecord): Promise<Receivable> {
+  const pending = await sql.all<{ action: ReceivableAction }>(
     "SELECT action FROM receivable_actions WHERE receivable_id = ? AND status = 'pending' ORDER BY created_at, id",
     r.id,
   );
@@ -70,8 +73,8 @@ export interface ReceivableFilter {
 }
 
 export const receivables = {
-  insert(sql: Sql, r: Receivable): void {
-    sql.run(
+  async insert(sql: Sql, r: Receivable): Promise<void> {
+    await sql.run(
       `INSERT INTO receivables (id, token_id, parent_id, root_id, issuer, debtor, token, holder, face_value, issued_at, due_at,
          accept_by, document_hash, invoice_ref, chain_state, financed, principal_paid, late_fee_due, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,37 +84,37 @@ export const receivables = {
     );
   },
 
-  get(sql: Sql, id: string): Receivable | undefined {
-    const row = sql.get<ReceivableRecord>("SELECT * FROM receivables WHERE id = ?", id);
-    return row && toReceivable(sql, row);
+  async get(sql: Sql, id: string): Promise<Receivable | undefined> {
+    const row = await sql.get<ReceivableRecord>("SELECT * FROM receivables WHERE id = ?", id);
+    return row && await toReceivable(sql, row);
   },
 
-  getByTokenId(sql: Sql, tokenId: bigint | string): Receivable | undefined {
-    const row = sql.get<ReceivableRecord>("SELECT * FROM receivables WHERE token_id = ?", tokenId.toString());
-    return row && toReceivable(sql, row);
+  async getByTokenId(sql: Sql, tokenId: bigint | string): Promise<Receivable | undefined> {
+    const row = await sql.get<ReceivableRecord>("SELECT * FROM receivables WHERE token_id = ?", tokenId.toString());
+    return row && await toReceivable(sql, row);
   },
 
   /** The receivable if `address` may see it. */
-  getVisible(sql: Sql, id: string, address: string): Receivable | undefined {
-    const row = sql.get<ReceivableRecord>(`SELECT r.* FROM receivables r WHERE r.id = ? AND ${VISIBLE}`, id, address, address, address);
-    return row && toReceivable(sql, row);
+  async getVisible(sql: Sql, id: string, address: string): Promise<Receivable | undefined> {
+    const row = await sql.get<ReceivableRecord>(`SELECT r.* FROM receivables r WHERE r.id = ? AND ${VISIBLE}`, id, address, address, address);
+    return row && await toReceivable(sql, row);
   },
 
   /** Every receivable of an invoice, in creation order (root first). */
-  ofRoot(sql: Sql, rootId: string): Receivable[] {
-    return sql.all<ReceivableRecord>("SELECT * FROM receivables WHERE root_id = ? ORDER BY created_at, rowid", rootId).map((r) => toReceivable(sql, r));
+  async ofRoot(sql: Sql, rootId: string): Promise<Receivable[]> {
+    return toReceivables(sql, await sql.all<ReceivableRecord>("SELECT * FROM receivables WHERE root_id = ? ORDER BY created_at, rowid", rootId));
   },
 
-  children(sql: Sql, parentId: string): Receivable[] {
-    return sql.all<ReceivableRecord>("SELECT * FROM receivables WHERE parent_id = ? ORDER BY rowid", parentId).map((r) => toReceivable(sql, r));
+  async children(sql: Sql, parentId: string): Promise<Receivable[]> {
+    return toReceivables(sql, await sql.all<ReceivableRecord>("SELECT * FROM receivables WHERE parent_id = ? ORDER BY rowid", parentId));
   },
 
   /** Newest first, what `address` may see; `startingAfter` is the last id of the previous page. */
-  list(sql: Sql, address: string, filter: ReceivableFilter, page: { limit: number; startingAfter?: string }) {
+  async list(sql: Sql, address: string, filter: ReceivableFilter, page: { limit: number; startingAfter?: string }) {
     const where = [VISIBLE];
     const params: (string | number)[] = [address, address, address];
     if (page.startingAfter) {
-      const cursor = sql.get<{ created_at: number; rowid: number }>("SELECT created_at, rowid FROM receivables WHERE id = ?", page.startingAfter);
+      const cursor = await sql.get<{ created_at: number; rowid: number }>("SELECT created_at, rowid FROM receivables WHERE id = ?", page.startingAfter);
       if (!cursor) return { data: [], hasMore: false };
       where.push("(r.created_at, r.rowid) < (?, ?)");
       params.push(cursor.created_at, cursor.rowid);
@@ -128,56 +131,54 @@ export const receivables = {
       where.push("r.root_id = ?");
       params.push(filter.rootId);
     }
-    const rows = sql.all<ReceivableRecord>(
+    const rows = await sql.all<ReceivableRecord>(
       `SELECT r.* FROM receivables r WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`,
       ...params,
       page.limit + 1,
     );
-    return { data: rows.slice(0, page.limit).map((r) => toReceivable(sql, r)), hasMore: rows.length > page.limit };
+    return { data: await toReceivables(sql, rows.slice(0, page.limit)), hasMore: rows.length > page.limit };
   },
 
   /** Open receivables `address` holds (what it will be paid), soonest due first. */
-  heldOpen(sql: Sql, address: string, openStates: number[]): Receivable[] {
-    return sql
-      .all<ReceivableRecord>(
-        `SELECT * FROM receivables WHERE holder = ? AND chain_state IN (${openStates.map(() => "?").join(", ")}) ORDER BY due_at, rowid`,
-        address,
-        ...openStates,
-      )
-      .map((r) => toReceivable(sql, r));
+  async heldOpen(sql: Sql, address: string, openStates: number[]): Promise<Receivable[]> {
+    const rows = await sql.all<ReceivableRecord>(
+      `SELECT * FROM receivables WHERE holder = ? AND chain_state IN (${openStates.map(() => "?").join(", ")}) ORDER BY due_at, rowid`,
+      address,
+      ...openStates,
+    );
+    return toReceivables(sql, rows);
   },
 
   /** Takes the chain's view; returns the previous holder when it changed. */
-  applyChain(sql: Sql, id: string, c: ChainReceivable, now: number): void {
-    sql.run(
+  async applyChain(sql: Sql, id: string, c: ChainReceivable, now: number): Promise<void> {
+    await sql.run(
       `UPDATE receivables SET holder = ?, issued_at = ?, chain_state = ?, financed = ?, principal_paid = ?, late_fee_due = ?,
          failure_code = NULL, failure_message = NULL, updated_at = ? WHERE id = ?`,
       c.holder, c.issuedAt, c.state, c.financed ? 1 : 0, c.principalPaid.toString(), c.lateFeeDue.toString(), now, id,
     );
   },
 
-  fail(sql: Sql, id: string, failure: { code: string; message: string }, now: number): void {
-    sql.run("UPDATE receivables SET failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?", failure.code, failure.message, now, id);
+  async fail(sql: Sql, id: string, failure: { code: string; message: string }, now: number): Promise<void> {
+    await sql.run("UPDATE receivables SET failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?", failure.code, failure.message, now, id);
   },
 
-  addHolder(sql: Sql, id: string, address: string, since: number, transactionHash: string | null): void {
-    sql.run(
+  async addHolder(sql: Sql, id: string, address: string, since: number, transactionHash: string | null): Promise<void> {
+    await sql.run(
       "INSERT INTO receivable_holders (receivable_id, address, since, transaction_hash) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
       id, address, since, transactionHash,
     );
   },
 
   /** Forgets that `address` held `id` through `transactionHash` (a reorg dropped that transaction). */
-  removeHolder(sql: Sql, id: string, address: string, transactionHash: string): void {
-    sql.run("DELETE FROM receivable_holders WHERE receivable_id = ? AND address = ? AND transaction_hash = ?", id, address, transactionHash);
+  async removeHolder(sql: Sql, id: string, address: string, transactionHash: string): Promise<void> {
+    await sql.run("DELETE FROM receivable_holders WHERE receivable_id = ? AND address = ? AND transaction_hash = ?", id, address, transactionHash);
   },
 
-  holders(sql: Sql, id: string): { address: string; since: number; transactionHash: string | null }[] {
-    return sql
-      .all<{ address: string; since: number; transaction_hash: string | null }>(
+  async holders(sql: Sql, id: string): Promise<{ address: string; since: number; transactionHash: string | null }[]> {
+    return (await sql.all<{ address: string; since: number; transaction_hash: string | null }>(
         "SELECT address, since, transaction_hash FROM receivable_holders WHERE receivable_id = ? ORDER BY since, rowid",
         id,
-      )
+      ))
       .map((h) => ({ address: h.address, since: h.since, transactionHash: h.transaction_hash }));
   },
 };
@@ -246,8 +247,8 @@ const toOffer = (r: OfferRecord): FinancingOffer => ({
 });
 
 export const financingOffers = {
-  insert(sql: Sql, o: FinancingOffer): void {
-    sql.run(
+  async insert(sql: Sql, o: FinancingOffer): Promise<void> {
+    await sql.run(
       `INSERT INTO financing_offers (id, receivable_id, financier, account_id, annual_rate_bps, max_price, expiry, nonce, signature, status,
          created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       o.id, o.receivableId, o.financier, o.accountId, o.annualRateBps, o.maxPrice.toString(), o.expiry, o.nonce, o.signature, o.status,
@@ -255,13 +256,13 @@ export const financingOffers = {
     );
   },
 
-  get(sql: Sql, id: string): FinancingOffer | undefined {
-    const row = sql.get<OfferRecord>("SELECT * FROM financing_offers WHERE id = ?", id);
+  async get(sql: Sql, id: string): Promise<FinancingOffer | undefined> {
+    const row = await sql.get<OfferRecord>("SELECT * FROM financing_offers WHERE id = ?", id);
     return row && toOffer(row);
   },
 
-  byNonce(sql: Sql, financier: string, nonce: string): FinancingOffer | undefined {
-    const row = sql.get<OfferRecord>("SELECT * FROM financing_offers WHERE financier = ? AND nonce = ?", financier, nonce);
+  async byNonce(sql: Sql, financier: string, nonce: string): Promise<FinancingOffer | undefined> {
+    const row = await sql.get<OfferRecord>("SELECT * FROM financing_offers WHERE financier = ? AND nonce = ?", financier, nonce);
     return row && toOffer(row);
   },
 
@@ -269,11 +270,11 @@ export const financingOffers = {
    * Offers `address` may see, newest first: the ones it made, and those on receivables it holds. `receivableId`
    * narrows to one receivable.
    */
-  list(sql: Sql, accountId: string, address: string, filter: { receivableId?: string; status?: OfferStatus }, page: { limit: number; startingAfter?: string }) {
+  async list(sql: Sql, accountId: string, address: string, filter: { receivableId?: string; status?: OfferStatus }, page: { limit: number; startingAfter?: string }) {
     const where = ["(o.account_id = ? OR r.holder = ?)"];
     const params: (string | number)[] = [accountId, address];
     if (page.startingAfter) {
-      const cursor = sql.get<{ created_at: number; rowid: number }>("SELECT created_at, rowid FROM financing_offers WHERE id = ?", page.startingAfter);
+      const cursor = await sql.get<{ created_at: number; rowid: number }>("SELECT created_at, rowid FROM financing_offers WHERE id = ?", page.startingAfter);
       if (!cursor) return { data: [], hasMore: false };
       where.push("(o.created_at, o.rowid) < (?, ?)");
       params.push(cursor.created_at, cursor.rowid);
@@ -286,7 +287,7 @@ export const financingOffers = {
       where.push("o.status = ?");
       params.push(filter.status);
     }
-    const rows = sql.all<OfferRecord>(
+    const rows = await sql.all<OfferRecord>(
       `SELECT o.* FROM financing_offers o JOIN receivables r ON r.id = o.receivable_id WHERE ${where.join(" AND ")}
        ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`,
       ...params,
@@ -295,23 +296,23 @@ export const financingOffers = {
     return { data: rows.slice(0, page.limit).map(toOffer), hasMore: rows.length > page.limit };
   },
 
-  setStatus(sql: Sql, id: string, status: OfferStatus, now: number): void {
-    sql.run("UPDATE financing_offers SET status = ?, updated_at = ? WHERE id = ?", status, now, id);
+  async setStatus(sql: Sql, id: string, status: OfferStatus, now: number): Promise<void> {
+    await sql.run("UPDATE financing_offers SET status = ?, updated_at = ? WHERE id = ?", status, now, id);
   },
 
-  settle(
+  async settle(
     sql: Sql,
     id: string,
     result: { ok: true; price: bigint; fee: bigint; daysToMaturity: number; transactionHash: string } | { ok: false; failure: { code: string; message: string }; transactionHash: string },
     now: number,
-  ): void {
+  ): Promise<void> {
     if (result.ok) {
-      sql.run(
+      await sql.run(
         `UPDATE financing_offers SET status = 'accepted', price = ?, fee = ?, days_to_maturity = ?, transaction_hash = ?, updated_at = ? WHERE id = ?`,
         result.price.toString(), result.fee.toString(), result.daysToMaturity, result.transactionHash, now, id,
       );
     } else {
-      sql.run(
+      await sql.run(
         `UPDATE financing_offers SET status = 'failed', failure_code = ?, failure_message = ?, transaction_hash = ?, updated_at = ? WHERE id = ?`,
         result.failure.code, result.failure.message, result.transactionHash, now, id,
       );
@@ -363,25 +364,25 @@ const toAction = (r: ActionRecord): ReceivableActionRow => ({
 });
 
 export const receivableActions = {
-  insert(sql: Sql, a: Omit<ReceivableActionRow, "status" | "transactionHash" | "failure">): void {
-    sql.run(
+  async insert(sql: Sql, a: Omit<ReceivableActionRow, "status" | "transactionHash" | "failure">): Promise<void> {
+    await sql.run(
       `INSERT INTO receivable_actions (id, receivable_id, offer_id, action, operation_id, requested_by, status, details, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
       a.id, a.receivableId, a.offerId, a.action, a.operationId, a.requestedBy, JSON.stringify(a.details), a.createdAt, a.createdAt,
     );
   },
 
-  byOperation(sql: Sql, operationId: number): ReceivableActionRow | undefined {
-    const row = sql.get<ActionRecord>("SELECT * FROM receivable_actions WHERE operation_id = ?", operationId);
+  async byOperation(sql: Sql, operationId: number): Promise<ReceivableActionRow | undefined> {
+    const row = await sql.get<ActionRecord>("SELECT * FROM receivable_actions WHERE operation_id = ?", operationId);
     return row && toAction(row);
   },
 
-  ofReceivable(sql: Sql, receivableId: string): ReceivableActionRow[] {
-    return sql.all<ActionRecord>("SELECT * FROM receivable_actions WHERE receivable_id = ? ORDER BY created_at, rowid", receivableId).map(toAction);
+  async ofReceivable(sql: Sql, receivableId: string): Promise<ReceivableActionRow[]> {
+    return (await sql.all<ActionRecord>("SELECT * FROM receivable_actions WHERE receivable_id = ? ORDER BY created_at, rowid", receivableId)).map(toAction);
   },
 
-  settle(sql: Sql, id: string, outcome: { ok: boolean; transactionHash: string; failure: { code: string; message: string } | null }, now: number): void {
-    sql.run(
+  async settle(sql: Sql, id: string, outcome: { ok: boolean; transactionHash: string; failure: { code: string; message: string } | null }, now: number): Promise<void> {
+    await sql.run(
       "UPDATE receivable_actions SET status = ?, transaction_hash = ?, failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?",
       outcome.ok ? "succeeded" : "failed", outcome.transactionHash, outcome.failure?.code ?? null, outcome.failure?.message ?? null, now, id,
     );

@@ -50,33 +50,33 @@ const toRun = (r: Record_): ReconciliationRun => ({
 });
 
 export const reconciliations = {
-  running(sql: Sql): ReconciliationRun | undefined {
-    const r = sql.get<Record_>("SELECT * FROM reconciliations WHERE status = 'running'");
+  async running(sql: Sql): Promise<ReconciliationRun | undefined> {
+    const r = await sql.get<Record_>("SELECT * FROM reconciliations WHERE status = 'running'");
     return r && toRun(r);
   },
 
-  start(sql: Sql, id: string, requestedBy: string, now: number): ReconciliationRun {
-    sql.run("INSERT INTO reconciliations (id, status, requested_by, started_at) VALUES (?, 'running', ?, ?)", id, requestedBy, now);
-    return this.get(sql, id)!;
+  async start(sql: Sql, id: string, requestedBy: string, now: number): Promise<ReconciliationRun> {
+    await sql.run("INSERT INTO reconciliations (id, status, requested_by, started_at) VALUES (?, 'running', ?, ?)", id, requestedBy, now);
+    return (await this.get(sql, id))!;
   },
 
-  get(sql: Sql, id: string): ReconciliationRun | undefined {
-    const r = sql.get<Record_>("SELECT * FROM reconciliations WHERE id = ?", id);
+  async get(sql: Sql, id: string): Promise<ReconciliationRun | undefined> {
+    const r = await sql.get<Record_>("SELECT * FROM reconciliations WHERE id = ?", id);
     return r && toRun(r);
   },
 
-  latest(sql: Sql): ReconciliationRun | undefined {
-    const r = sql.get<Record_>("SELECT * FROM reconciliations ORDER BY started_at DESC, id DESC LIMIT 1");
+  async latest(sql: Sql): Promise<ReconciliationRun | undefined> {
+    const r = await sql.get<Record_>("SELECT * FROM reconciliations ORDER BY started_at DESC, id DESC LIMIT 1");
     return r && toRun(r);
   },
 
-  complete(
+  async complete(
     sql: Sql,
     id: string,
     result: { headBlock: number; chainPayments: number; relayerRecords: number; compared: number; differencesTotal: number; differences: unknown[]; violations: unknown[] },
     now: number,
-  ): void {
-    sql.run(
+  ): Promise<void> {
+    await sql.run(
       `UPDATE reconciliations SET status = 'completed', head_block = ?, chain_payments = ?, relayer_records = ?, compared = ?,
          differences_total = ?, differences = ?, violations = ?, finished_at = ? WHERE id = ?`,
       result.headBlock, result.chainPayments, result.relayerRecords, result.compared, result.differencesTotal,
@@ -84,12 +84,12 @@ export const reconciliations = {
     );
   },
 
-  fail(sql: Sql, id: string, error: string, now: number): void {
-    sql.run("UPDATE reconciliations SET status = 'failed', error = ?, finished_at = ? WHERE id = ?", error, now, id);
+  async fail(sql: Sql, id: string, error: string, now: number): Promise<void> {
+    await sql.run("UPDATE reconciliations SET status = 'failed', error = ?, finished_at = ? WHERE id = ?", error, now, id);
   },
 
   /** A run left 'running' by a process that stopped is failed at start, so a new one can begin. */
-  failAbandoned(sql: Sql, now: number): void {
-    sql.run("UPDATE reconciliations SET status = 'failed', error = 'the relayer stopped during the run', finished_at = ? WHERE status = 'running'", now);
+  async failAbandoned(sql: Sql, now: number): Promise<void> {
+    await sql.run("UPDATE reconciliations SET status = 'failed', error = 'the relayer stopped during the run', finished_at = ? WHERE status = 'running'", now);
   },
 };

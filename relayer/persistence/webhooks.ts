@@ -136,10 +136,10 @@ function checkEvents(events: string[]): string[] {
 
 export const webhooks = {
   /** Creates an active endpoint with a fresh secret; the plaintext secret is returned this once and never again. */
-  createEndpoint(sql: Sql, input: NewEndpoint, masterKey: Uint8Array, now: number): { endpoint: WebhookEndpoint; secret: string } {
+  async createEndpoint(sql: Sql, input: NewEndpoint, masterKey: Uint8Array, now: number): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const id = newId("we");
     const secret = generateSecret();
-    sql.run(
+    await sql.run(
       `INSERT INTO webhook_endpoints (id, merchant_id, url, description, secret_ciphertext, enabled_events, status, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
       id,
@@ -151,39 +151,38 @@ export const webhooks = {
       now,
       now,
     );
-    return { endpoint: this.getEndpoint(sql, id)!, secret };
+    return { endpoint: (await this.getEndpoint(sql, id))!, secret };
   },
 
   /** The endpoint, or undefined; with `merchantId`, only if it is that merchant's. */
-  getEndpoint(sql: Sql, id: string, merchantId?: string): WebhookEndpoint | undefined {
-    const r = sql.get<EndpointRecord>("SELECT * FROM webhook_endpoints WHERE id = ?", id);
+  async getEndpoint(sql: Sql, id: string, merchantId?: string): Promise<WebhookEndpoint | undefined> {
+    const r = await sql.get<EndpointRecord>("SELECT * FROM webhook_endpoints WHERE id = ?", id);
     return r && (merchantId === undefined || r.merchant_id === merchantId) ? toEndpoint(r) : undefined;
   },
 
-  listEndpoints(sql: Sql, merchantId: string): WebhookEndpoint[] {
-    return sql
-      .all<EndpointRecord>("SELECT * FROM webhook_endpoints WHERE merchant_id = ? ORDER BY created_at DESC, id DESC", merchantId)
+  async listEndpoints(sql: Sql, merchantId: string): Promise<WebhookEndpoint[]> {
+    return (await sql.all<EndpointRecord>("SELECT * FROM webhook_endpoints WHERE merchant_id = ? ORDER BY created_at DESC, id DESC", merchantId))
       .map(toEndpoint);
   },
 
   /** The endpoint's plaintext signing secret (for signing, or for showing it to its merchant again). */
-  endpointSecret(sql: Sql, id: string, masterKey: Uint8Array): string | undefined {
-    const r = sql.get<{ secret_ciphertext: string }>("SELECT secret_ciphertext FROM webhook_endpoints WHERE id = ?", id);
+  async endpointSecret(sql: Sql, id: string, masterKey: Uint8Array): Promise<string | undefined> {
+    const r = await sql.get<{ secret_ciphertext: string }>("SELECT secret_ciphertext FROM webhook_endpoints WHERE id = ?", id);
     return r && decryptSecret(r.secret_ciphertext, masterKey, id);
   },
 
   /** Stops deliveries to the endpoint; its pending ones wait and go out if it is enabled again. */
-  disableEndpoint(sql: Sql, id: string, now: number): boolean {
-    return sql.run("UPDATE webhook_endpoints SET status = 'disabled', updated_at = ? WHERE id = ?", now, id).changes === 1;
+  async disableEndpoint(sql: Sql, id: string, now: number): Promise<boolean> {
+    return (await sql.run("UPDATE webhook_endpoints SET status = 'disabled', updated_at = ? WHERE id = ?", now, id)).changes === 1;
   },
 
-  enableEndpoint(sql: Sql, id: string, now: number): boolean {
-    return sql.run("UPDATE webhook_endpoints SET status = 'active', updated_at = ? WHERE id = ?", now, id).changes === 1;
+  async enableEndpoint(sql: Sql, id: string, now: number): Promise<boolean> {
+    return (await sql.run("UPDATE webhook_endpoints SET status = 'active', updated_at = ? WHERE id = ?", now, id)).changes === 1;
   },
 
   /** Deletes the endpoint with its deliveries and their attempt log. */
-  deleteEndpoint(sql: Sql, id: string): boolean {
-    return sql.run("DELETE FROM webhook_endpoints WHERE id = ?", id).changes === 1;
+  async deleteEndpoint(sql: Sql, id: string): Promise<boolean> {
+    return (await sql.run("DELETE FROM webhook_endpoints WHERE id = ?", id)).changes === 1;
   },
 
   /**
@@ -191,9 +190,9 @@ export const webhooks = {
    * is subscribed to its type. Call it inside the transaction that inserts the event row. Idempotent per
    * (endpoint, event). Returns the new delivery ids.
    */
-  enqueueForEvent(sql: Sql, event: Pick<WebhookEvent, "id" | "merchantId" | "type" | "createdAt">): string[] {
+  async enqueueForEvent(sql: Sql, event: Pick<WebhookEvent, "id" | "merchantId" | "type" | "createdAt">): Promise<string[]> {
     if (event.merchantId === null) return [];
-    const endpoints = sql.all<{ id: string }>(
+    const endpoints = await sql.all<{ id: string }>(
       `SELECT w.id FROM webhook_endpoints w
         WHERE w.merchant_id = ? AND w.status = 'active'
           AND EXISTS (SELECT 1 FROM json_each(w.enabled_events) j WHERE j.value IN (?, ?))
@@ -205,7 +204,7 @@ export const webhooks = {
     const created: string[] = [];
     for (const endpoint of endpoints) {
       const id = newId("msg");
-      const { changes } = sql.run(
+      const { changes } = await sql.run(
         `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, created_at)
          VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
         id,
@@ -220,8 +219,8 @@ export const webhooks = {
   },
 
   /** Pending deliveries due at `now` to active endpoints, oldest due first. */
-  dueDeliveries(sql: Sql, now: number, limit: number): DueDelivery[] {
-    const rows = sql.all<WebhookDelivery & { url: string; secretCiphertext: string; event: string }>(
+  async dueDeliveries(sql: Sql, now: number, limit: number): Promise<DueDelivery[]> {
+    const rows = await sql.all<WebhookDelivery & { url: string; secretCiphertext: string; event: string }>(
       `SELECT ${DELIVERY_COLUMNS}, w.url, w.secret_ciphertext AS secretCiphertext,
               json_object('id', e.id, 'merchantId', e.merchant_id, 'type', e.type, 'objectId', e.object_id,
                           'data', e.data, 'createdAt', e.created_at) AS event
@@ -245,17 +244,17 @@ export const webhooks = {
    * Takes the due deliveries for sending: each is pushed to `leaseUntil`, so another dispatcher (or a tick
    * after a crash) leaves it alone until then. Run it in a transaction.
    */
-  claimDue(sql: Sql, now: number, limit: number, leaseUntil: number): DueDelivery[] {
-    const due = this.dueDeliveries(sql, now, limit);
+  async claimDue(sql: Sql, now: number, limit: number, leaseUntil: number): Promise<DueDelivery[]> {
+    const due = await this.dueDeliveries(sql, now, limit);
     for (const { delivery } of due) {
-      sql.run("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?", leaseUntil, delivery.id);
+      await sql.run("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?", leaseUntil, delivery.id);
     }
     return due;
   },
 
   /** Logs one attempt and moves the delivery to `result`; false if the delivery is gone (its endpoint was deleted). */
-  recordAttempt(sql: Sql, attempt: WebhookAttempt, result: AttemptResult): boolean {
-    const { changes } = sql.run(
+  async recordAttempt(sql: Sql, attempt: WebhookAttempt, result: AttemptResult): Promise<boolean> {
+    const { changes } = await sql.run(
       `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
          next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?, last_error = ? WHERE id = ?`,
       result.status,
@@ -266,7 +265,7 @@ export const webhooks = {
       attempt.deliveryId,
     );
     if (changes !== 1) return false;
-    sql.run(
+    await sql.run(
       "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
       attempt.deliveryId,
       attempt.attemptedAt,
@@ -277,15 +276,15 @@ export const webhooks = {
     return true;
   },
 
-  getDelivery(sql: Sql, id: string): WebhookDelivery | undefined {
-    return sql.get<WebhookDelivery>(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.id = ?`, id);
+  async getDelivery(sql: Sql, id: string): Promise<WebhookDelivery | undefined> {
+    return await sql.get<WebhookDelivery>(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.id = ?`, id);
   },
 
   /** The endpoint's deliveries, newest first, `limit` at a time; `startingAfter` is the last id of the previous page. */
-  listDeliveries(sql: Sql, endpointId: string, cursor: { startingAfter?: string; limit?: number } = {}): Page<WebhookDelivery> {
+  async listDeliveries(sql: Sql, endpointId: string, cursor: { startingAfter?: string; limit?: number } = {}): Promise<Page<WebhookDelivery>> {
     const limit = Math.min(Math.max(cursor.limit ?? 20, 1), 100);
     const after = cursor.startingAfter;
-    const rows = sql.all<WebhookDelivery>(
+    const rows = await sql.all<WebhookDelivery>(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
         WHERE d.endpoint_id = ?
           ${after === undefined ? "" : "AND (d.created_at, d.id) < (SELECT created_at, id FROM webhook_deliveries WHERE id = ? AND endpoint_id = d.endpoint_id)"}
@@ -297,8 +296,8 @@ export const webhooks = {
   },
 
   /** The attempt log of a delivery, oldest first. */
-  listAttempts(sql: Sql, deliveryId: string): WebhookAttempt[] {
-    return sql.all<WebhookAttempt>(
+  async listAttempts(sql: Sql, deliveryId: string): Promise<WebhookAttempt[]> {
+    return await sql.all<WebhookAttempt>(
       `SELECT delivery_id AS deliveryId, attempted_at AS attemptedAt, status_code AS statusCode, error, duration_ms AS durationMs
          FROM webhook_attempts WHERE delivery_id = ? ORDER BY id`,
       deliveryId,
@@ -309,12 +308,12 @@ export const webhooks = {
    * Manual redelivery: the message goes out again now, with the same webhook-id, whatever its status, and a
    * failure starts a fresh retry schedule. Returns the delivery, or undefined if there is none.
    */
-  redeliver(sql: Sql, deliveryId: string, now: number): WebhookDelivery | undefined {
-    sql.run(
+  async redeliver(sql: Sql, deliveryId: string, now: number): Promise<WebhookDelivery | undefined> {
+    await sql.run(
       "UPDATE webhook_deliveries SET status = 'pending', cycle_attempts = 0, next_attempt_at = ? WHERE id = ?",
       now,
       deliveryId,
     );
-    return this.getDelivery(sql, deliveryId);
+    return await this.getDelivery(sql, deliveryId);
   },
 };

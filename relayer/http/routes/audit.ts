@@ -15,7 +15,7 @@ import { principalOf } from "../auth.js";
 import { completeIdempotency } from "../idempotency.js";
 import { CHAIN_STATUSES, dayOf, LEDGER_KINDS, type ChainPayment, type LedgerEntry } from "../../domain/ledger.js";
 import { invalid, notFound } from "../../domain/errors.js";
-import type { Database, Sql } from "../../persistence/database.js";
+import { mapInOrder, type Database, type Sql } from "../../persistence/database.js";
 import { intents } from "../../persistence/intents.js";
 import { kycChanges, type KycChange } from "../../persistence/kyc-changes.js";
 import { ledger, type ChainLogRow } from "../../persistence/ledger.js";
@@ -499,8 +499,8 @@ async function answerList<T, C>(
 }
 
 /** An address filter on the merchant becomes the merchant's id; an unknown merchant matches nothing. */
-const merchantIdOf = (sql: Sql, merchant: string | undefined): string | null | undefined =>
-  merchant === undefined ? undefined : merchants.getByAddress(sql, merchant)?.id ?? null;
+const merchantIdOf = async (sql: Sql, merchant: string | undefined): Promise<string | null | undefined> =>
+  merchant === undefined ? undefined : (await merchants.getByAddress(sql, merchant))?.id ?? null;
 
 export function auditRoutes(router: Router, registry: RouteRegistry, deps: AuditRouteDeps): void {
   const { db } = deps;
@@ -520,10 +520,10 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
       limit: q.limit,
       first: q.starting_after,
       fetch: (limit, after) =>
-        db.read((sql) => {
-          const merchantId = merchantIdOf(sql, q.merchant);
+        db.read(async (sql) => {
+          const merchantId = await merchantIdOf(sql, q.merchant);
           if (merchantId === null) return { data: [], hasMore: false };
-          const page = intents.listByPaymentId(sql, {
+          const page = await intents.listByPaymentId(sql, {
             limit,
             ...(after ? { startingAfter: after } : {}),
             ...(merchantId ? { merchantId } : {}),
@@ -546,10 +546,10 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
   });
   router.get("/v1/audit/payments/:payment_id", auditors, async (req, res) => {
     const { payment_id: paymentId } = parseParams(req, paymentParams);
-    const detail = await db.read((sql) => {
-      const intent = intents.getByPaymentId(sql, paymentId);
-      const chain = ledger.payment(sql, paymentId);
-      const timeline = ledger.timeline(sql, paymentId);
+    const detail = await db.read(async (sql) => {
+      const intent = await intents.getByPaymentId(sql, paymentId);
+      const chain = await ledger.payment(sql, paymentId);
+      const timeline = await ledger.timeline(sql, paymentId);
       return { intent, chain, timeline };
     });
     if (!detail.intent && !detail.chain && detail.timeline.length === 0) throw notFound("payment", paymentId, "payment_id");
@@ -569,22 +569,24 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
   });
   router.get("/v1/audit/search", auditors, async (req, res) => {
     const { q, limit: max } = parseQuery(req, searchQuery);
-    const found = await db.read((sql) => {
-      if (/^pi_[0-9a-f]{24}$/.test(q)) return intents.search(sql, { id: q }, max + 1);
+    const found = await db.read(async (sql) => {
+      if (/^pi_[0-9a-f]{24}$/.test(q)) return await intents.search(sql, { id: q }, max + 1);
       if (/^0x[0-9a-fA-F]{64}$/.test(q)) {
         // a payment id, or the hash of a transaction (its logs name the payments; the relayer's operations too)
         const hash = q.toLowerCase();
-        const viaLogs = ledger.paymentsOfTransaction(sql, hash, max + 1);
-        const viaOperations = intents.idsOfTransaction(sql, hash, max + 1).flatMap((id) => intents.search(sql, { id }, 1)).map((i) => i.paymentId);
-        return intents.search(sql, { paymentIds: [hash, ...viaLogs, ...viaOperations] }, max + 1);
+        const viaLogs = await ledger.paymentsOfTransaction(sql, hash, max + 1);
+        const viaOperations = (await mapInOrder(await intents.idsOfTransaction(sql, hash, max + 1), (id) => intents.search(sql, { id }, 1)))
+          .flat()
+          .map((i) => i.paymentId);
+        return await intents.search(sql, { paymentIds: [hash, ...viaLogs, ...viaOperations] }, max + 1);
       }
       if (/^0x[0-9a-fA-F]{40}$/.test(q)) {
         const parsed = address.safeParse(q);
         if (!parsed.success) throw invalid("parameter_invalid", "Invalid q: not a valid address (EIP-55 checksum)", "q");
-        const merchant = merchants.getByAddress(sql, parsed.data);
-        return intents.search(sql, { buyer: parsed.data, ...(merchant ? { merchantId: merchant.id } : {}) }, max + 1);
+        const merchant = await merchants.getByAddress(sql, parsed.data);
+        return await intents.search(sql, { buyer: parsed.data, ...(merchant ? { merchantId: merchant.id } : {}) }, max + 1);
       }
-      return intents.search(sql, { orderRef: q }, max + 1);
+      return await intents.search(sql, { orderRef: q }, max + 1);
     });
     res.json({ object: "list", data: found.slice(0, max).map(toAuditPayment), has_more: found.length > max });
   });
@@ -600,11 +602,11 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
     const q = parseQuery(req, entriesQuery);
     const match = q.starting_after ? ENTRY_ID.exec(q.starting_after) : null;
     const first = match ? { block: Number(match[1]), log: Number(match[2]), leg: Number(match[3]) } : undefined;
-    const range = await db.read((sql) => {
+    const range = await db.read(async (sql) => {
       let from = q.from_block;
       let to = q.to_block;
-      if (q.from_time !== undefined) from = Math.max(from ?? 0, ledger.firstBlockAtOrAfter(sql, q.from_time) ?? Number.MAX_SAFE_INTEGER);
-      if (q.to_time !== undefined) to = Math.min(to ?? Number.MAX_SAFE_INTEGER, ledger.lastBlockAtOrBefore(sql, q.to_time) ?? -1);
+      if (q.from_time !== undefined) from = Math.max(from ?? 0, await ledger.firstBlockAtOrAfter(sql, q.from_time) ?? Number.MAX_SAFE_INTEGER);
+      if (q.to_time !== undefined) to = Math.min(to ?? Number.MAX_SAFE_INTEGER, await ledger.lastBlockAtOrBefore(sql, q.to_time) ?? -1);
       return { from, to };
     });
     await answerList(req, res, {
@@ -726,9 +728,9 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
   router.post("/v1/audit/reconciliations", auditors, async (req, res) => {
     parseBody(req, z.strictObject({}));
     const runner = service();
-    const json = await db.transaction((sql) => {
-      const run = reconciliationJson(runner.begin(sql, principalOf(res).keyId));
-      completeIdempotency(sql, res.locals.idempotency, 202, run);
+    const json = await db.transaction(async (sql) => {
+      const run = reconciliationJson(await runner.begin(sql, principalOf(res).keyId));
+      await completeIdempotency(sql, res.locals.idempotency, 202, run);
       return run;
     });
     runner.run(json.id);
@@ -773,11 +775,11 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
       limit: q.limit,
       first: q.starting_after,
       fetch: (limit, after) =>
-        db.read((sql) => {
+        db.read(async (sql) => {
           const options = { limit, ...(after ? { after } : {}) };
-          if (dueBy !== undefined) return receivableRegister.overdue(sql, dueBy, filter, options);
+          if (dueBy !== undefined) return await receivableRegister.overdue(sql, dueBy, filter, options);
           const state = q.state === undefined ? undefined : (RECEIVABLE_STATES.indexOf(q.state) as ReceivableState);
-          return receivableRegister.list(sql, { ...filter, ...(state !== undefined ? { state } : {}) }, options);
+          return await receivableRegister.list(sql, { ...filter, ...(state !== undefined ? { state } : {}) }, options);
         }),
       nextOf: (r) => r.id,
       json: receivableJson,
@@ -792,10 +794,10 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
   });
   router.get("/v1/audit/receivables/:id", auditors, async (req, res) => {
     const { id } = parseParams(req, receivableParams);
-    const detail = await db.read((sql) => {
-      const receivable = receivableRegister.find(sql, id);
+    const detail = await db.read(async (sql) => {
+      const receivable = await receivableRegister.find(sql, id);
       if (!receivable) return undefined;
-      return { receivable, lineage: receivableRegister.lineage(sql, receivable.rootId), holders: receivableRegister.holdersOfLineage(sql, receivable.rootId) };
+      return { receivable, lineage: await receivableRegister.lineage(sql, receivable.rootId), holders: await receivableRegister.holdersOfLineage(sql, receivable.rootId) };
     });
     if (!detail) throw notFound("receivable", id, "id");
     res.json({ object: "audit.receivable_detail", receivable: receivableJson(detail.receivable), tree: lineageTree(detail.lineage, detail.holders) });
@@ -811,12 +813,12 @@ export function auditRoutes(router: Router, registry: RouteRegistry, deps: Audit
   router.get("/v1/audit/overview", auditors, async (req, res) => {
     const { days } = parseQuery(req, overviewQuery);
     const fromDay = dayOf(Math.floor(Date.now() / 1000) - (days - 1) * 86_400);
-    const data = await db.read((sql) => ({
-      totals: ledger.totals(sql),
-      daily: ledger.daily(sql, fromDay),
-      disputes: ledger.paymentsInStatus(sql, "disputed", { limit: 10 }),
-      disputeCount: ledger.countInStatus(sql, "disputed", 1001),
-      cursor: ledger.cursor(sql),
+    const data = await db.read(async (sql) => ({
+      totals: await ledger.totals(sql),
+      daily: await ledger.daily(sql, fromDay),
+      disputes: await ledger.paymentsInStatus(sql, "disputed", { limit: 10 }),
+      disputeCount: await ledger.countInStatus(sql, "disputed", 1001),
+      cursor: await ledger.cursor(sql),
     }));
     // overdue receivables: only where the relayer has a receivable registry to read the grace period and time from
     const cutoff = deps.receivables ? await overdueCutoff().catch(() => undefined) : undefined;

@@ -105,11 +105,11 @@ export function balancePayoutRoutes(router: Router, registry: RouteRegistry, dep
   router.post("/v1/payouts", merchantOnly, async (req, res) => {
     const body = parseBody(req, createPayoutBody);
     const merchantId = principalOf(res).merchantId!;
-    const json = await db.transaction((sql) => {
-      const merchant = merchants.get(sql, merchantId);
+    const json = await db.transaction(async (sql) => {
+      const merchant = await merchants.get(sql, merchantId);
       if (!merchant) throw invalid("merchant_missing", "The key's merchant no longer exists");
-      const payout = toJson(payoutsService.request(sql, merchant, body.token ?? chain.token.address, false, now()));
-      completeIdempotency(sql, res.locals.idempotency, 202, payout);
+      const payout = toJson(await payoutsService.request(sql, merchant, body.token ?? chain.token.address, false, now()));
+      await completeIdempotency(sql, res.locals.idempotency, 202, payout);
       return payout;
     });
     res.status(202).json(json);

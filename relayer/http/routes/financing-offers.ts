@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { ReceivablesService } from "../../application/receivables.js";
 import { conflict, notFound } from "../../domain/errors.js";
 import { financeQuote } from "../../domain/receivable.js";
-import type { Database, Sql } from "../../persistence/database.js";
+import { mapInOrder, type Database, type Sql } from "../../persistence/database.js";
 import type { Merchant } from "../../persistence/merchants.js";
 import { financingOffers, receivables, type FinancingOffer } from "../../persistence/receivables.js";
 import { requireScope } from "../auth.js";
@@ -23,9 +23,9 @@ const TAGS = ["Financing offers"];
 type OfferJson = z.input<typeof offerSchema>;
 
 /** The offer's JSON at chain time `nowSeconds`; `quote` only while it is open and the receivable financeable. */
-function offerJson(o: FinancingOffer, nowSeconds: number, platformFeeBps: number, sql: Sql): OfferJson {
+async function offerJson(sql: Sql, o: FinancingOffer, nowSeconds: number, platformFeeBps: number): Promise<OfferJson> {
   const expired = o.status === "open" && o.expiry < nowSeconds;
-  const r = receivables.get(sql, o.receivableId)!;
+  const r = (await receivables.get(sql, o.receivableId))!;
   let quote: OfferJson["quote"] = null;
   if (o.status === "open" && !expired) {
     try {
@@ -57,9 +57,9 @@ function offerJson(o: FinancingOffer, nowSeconds: number, platformFeeBps: number
 }
 
 /** The offer if the account made it or holds its receivable; 404 otherwise. */
-function visibleOffer(sql: Sql, account: Merchant, id: string): FinancingOffer {
-  const o = financingOffers.get(sql, id);
-  const r = o && receivables.get(sql, o.receivableId);
+async function visibleOffer(sql: Sql, account: Merchant, id: string): Promise<FinancingOffer> {
+  const o = await financingOffers.get(sql, id);
+  const r = o && await receivables.get(sql, o.receivableId);
   if (!o || !r || (o.accountId !== account.id && r.holder !== account.address)) throw notFound("financing_offer", id, "id");
   return o;
 }
@@ -83,9 +83,9 @@ export function financingOfferRoutes(router: Router, registry: RouteRegistry, de
     const body = parseBody(req, createOfferBody);
     // The financier names the receivable (the holder told it the id); another account's receivable is a 404
     // only if it does not exist: a financier sees no more of it than its offer.
-    const { account, r } = await db.read((sql) => {
-      const account = accountOf(sql, res);
-      const r = receivables.get(sql, body.receivable);
+    const { account, r } = await db.read(async (sql) => {
+      const account = await accountOf(sql, res);
+      const r = await receivables.get(sql, body.receivable);
       if (!r) throw notFound("receivable", body.receivable, "receivable");
       return { account, r };
     });
@@ -96,12 +96,12 @@ export function financingOfferRoutes(router: Router, registry: RouteRegistry, de
       now(),
     );
     const { nowSeconds, feeBps } = await clock(service);
-    const json = await db.transaction((sql) => {
-      if (financingOffers.byNonce(sql, offer.financier, offer.nonce)) throw conflict("offer_nonce_used", "An offer with this nonce already exists");
-      financingOffers.insert(sql, offer);
-      service.notifyOffer(sql, offer, receivables.get(sql, r.id)!, "financing_offer.created", now(), { annual_rate_bps: offer.annualRateBps, max_price: offer.maxPrice.toString(), expiry: offer.expiry });
-      const fresh = offerJson(offer, nowSeconds, feeBps, sql);
-      completeIdempotency(sql, res.locals.idempotency, 201, fresh);
+    const json = await db.transaction(async (sql) => {
+      if (await financingOffers.byNonce(sql, offer.financier, offer.nonce)) throw conflict("offer_nonce_used", "An offer with this nonce already exists");
+      await financingOffers.insert(sql, offer);
+      await service.notifyOffer(sql, offer, (await receivables.get(sql, r.id))!, "financing_offer.created", now(), { annual_rate_bps: offer.annualRateBps, max_price: offer.maxPrice.toString(), expiry: offer.expiry });
+      const fresh = await offerJson(sql, offer, nowSeconds, feeBps);
+      await completeIdempotency(sql, res.locals.idempotency, 201, fresh);
       return fresh;
     });
     res.status(201).json(json);
@@ -116,17 +116,17 @@ export function financingOfferRoutes(router: Router, registry: RouteRegistry, de
     const service = serviceOf(deps);
     const query = parseQuery(req, listOffersQuery);
     const { nowSeconds, feeBps } = await clock(service);
-    const page = await db.read((sql) => {
-      const account = accountOf(sql, res);
+    const page = await db.read(async (sql) => {
+      const account = await accountOf(sql, res);
       const storedStatus = query.status === "expired" ? "open" : query.status;
-      const { data, hasMore } = financingOffers.list(
+      const { data, hasMore } = await financingOffers.list(
         sql,
         account.id,
         account.address,
         { ...(query.receivable ? { receivableId: query.receivable } : {}), ...(storedStatus ? { status: storedStatus } : {}) },
         { limit: query.limit, ...(query.starting_after ? { startingAfter: query.starting_after } : {}) },
       );
-      const items = data.map((o) => offerJson(o, nowSeconds, feeBps, sql)).filter((o) => !query.status || o.status === query.status);
+      const items = (await mapInOrder(data, (o) => offerJson(sql, o, nowSeconds, feeBps))).filter((o) => !query.status || o.status === query.status);
       return { object: "list" as const, data: items, has_more: hasMore };
     });
     res.json(page);
@@ -140,7 +140,7 @@ export function financingOfferRoutes(router: Router, registry: RouteRegistry, de
     const service = serviceOf(deps);
     const { id } = parseParams(req, offerParams);
     const { nowSeconds, feeBps } = await clock(service);
-    res.json(await db.read((sql) => offerJson(visibleOffer(sql, accountOf(sql, res), id), nowSeconds, feeBps, sql)));
+    res.json(await db.read(async (sql) => offerJson(sql, await visibleOffer(sql, await accountOf(sql, res), id), nowSeconds, feeBps)));
   });
 
   registry.add({
@@ -153,18 +153,18 @@ export function financingOfferRoutes(router: Router, registry: RouteRegistry, de
     const service = serviceOf(deps);
     const { id } = parseParams(req, offerParams);
     const body = parseBody(req, acceptOfferBody);
-    const { account, offer, r } = await db.read((sql) => {
-      const account = accountOf(sql, res);
-      const offer = visibleOffer(sql, account, id);
-      return { account, offer, r: receivables.get(sql, offer.receivableId)! };
+    const { account, offer, r } = await db.read(async (sql) => {
+      const account = await accountOf(sql, res);
+      const offer = await visibleOffer(sql, account, id);
+      return { account, offer, r: (await receivables.get(sql, offer.receivableId))! };
     });
     const decision = await service.decideAcceptOffer(account, r, offer, body.min_proceeds, { nonce: body.nonce, deadline: body.deadline, signature: body.signature });
-    const json = await db.transaction((sql) => {
-      const current = financingOffers.get(sql, id)!;
+    const json = await db.transaction(async (sql) => {
+      const current = (await financingOffers.get(sql, id))!;
       if (current.status !== "open") throw conflict("offer_not_open", `Offer ${id} is ${current.status}`);
-      service.enqueue(sql, account, { ...decision, offerId: id }, now());
-      const fresh = receivableJson(sql, receivables.get(sql, r.id)!);
-      completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+      await service.enqueue(sql, account, { ...decision, offerId: id }, now());
+      const fresh = await receivableJson(sql, (await receivables.get(sql, r.id))!);
+      await completeIdempotency(sql, res.locals.idempotency, 202, fresh);
       return fresh;
     });
     res.status(202).json(json);

@@ -103,9 +103,9 @@ export function kycRoutes(router: Router, registry: RouteRegistry, deps: KycRout
   const submit = async (request: KycRequest, res: import("express").Response) => {
     const { service } = kyc();
     await service.check(request, Math.floor(now() / 1000)); // reads the registry: outside the transaction
-    const json = await db.transaction((sql) => {
-      const change = changeJson(service.request(sql, request, principalOf(res).keyId, now()));
-      completeIdempotency(sql, res.locals.idempotency, 202, change);
+    const json = await db.transaction(async (sql) => {
+      const change = changeJson(await service.request(sql, request, principalOf(res).keyId, now()));
+      await completeIdempotency(sql, res.locals.idempotency, 202, change);
       return change;
     });
     res.status(202).json(json);

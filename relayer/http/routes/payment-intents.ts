@@ -10,7 +10,7 @@ import { KycTier, PaymentStatus } from "../../chain/typed-data.js";
 import { ApiError, invalid, notFound } from "../../domain/errors.js";
 import { intentStatus, type PaymentIntent } from "../../domain/payment-intent.js";
 import { operationsOfIntent } from "../../persistence/chain-store.js";
-import type { Database, Sql } from "../../persistence/database.js";
+import { mapInOrder, type Database, type Sql } from "../../persistence/database.js";
 import { intents } from "../../persistence/intents.js";
 import { merchants } from "../../persistence/merchants.js";
 import { principalOf, requireScope } from "../auth.js";
@@ -64,7 +64,7 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
   const { db, payments, now } = deps;
   const merchantOnly = requireScope("merchant");
 
-  const toJson = (sql: Sql, intent: PaymentIntent): IntentJson => {
+  const toJson = async (sql: Sql, intent: PaymentIntent): Promise<IntentJson> => {
     const status = intentStatus(intent);
     const head = deps.head();
     return {
@@ -102,7 +102,7 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
             }
           : null,
       last_error: intent.failure ?? null,
-      transactions: operationsOfIntent(sql, intent.id).map((op) => ({
+      transactions: (await operationsOfIntent(sql, intent.id)).map((op) => ({
         operation: op.kind,
         status: op.status,
         hashes: op.hashes,
@@ -124,8 +124,8 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
   router.post("/v1/payment_intents", merchantOnly, async (req, res) => {
     const principal = principalOf(res);
     const body = parseBody(req, createIntentBody);
-    const result = await db.transaction((sql) => {
-      const merchant = merchants.get(sql, principal.merchantId!);
+    const result = await db.transaction(async (sql) => {
+      const merchant = await merchants.get(sql, principal.merchantId!);
       if (!merchant) throw invalid("merchant_missing", "The key's merchant no longer exists");
       if (!merchant.capabilities.includes("payments")) {
         throw new ApiError("permission_error", "capability_missing", "This account is not enabled for payments (it is a receivables-only account)");
@@ -144,9 +144,9 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
         },
         now(),
       );
-      payments.insertIntent(sql, intent);
-      const json = toJson(sql, intent);
-      completeIdempotency(sql, res.locals.idempotency, 201, json);
+      await payments.insertIntent(sql, intent);
+      const json = await toJson(sql, intent);
+      await completeIdempotency(sql, res.locals.idempotency, 201, json);
       return json;
     });
     res.status(201).json(result);
@@ -160,7 +160,7 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
   router.get("/v1/payment_intents/:id", merchantOnly, async (req, res) => {
     const { id } = parseParams(req, intentParams);
     const merchantId = principalOf(res).merchantId!;
-    res.json(await db.read((sql) => toJson(sql, payments.getIntent(sql, merchantId, id))));
+    res.json(await db.read(async (sql) => toJson(sql, await payments.getIntent(sql, merchantId, id))));
   });
 
   registry.add({
@@ -170,8 +170,8 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
   router.get("/v1/payment_intents", merchantOnly, async (req, res) => {
     const query = parseQuery(req, listIntentsQuery);
     const merchantId = principalOf(res).merchantId!;
-    const page = await db.read((sql) => {
-      const { data, hasMore } = intents.list(sql, {
+    const page = await db.read(async (sql) => {
+      const { data, hasMore } = await intents.list(sql, {
         merchantId,
         limit: query.limit,
         ...(query.starting_after ? { startingAfter: query.starting_after } : {}),
@@ -179,7 +179,7 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
         ...(query.buyer ? { buyer: query.buyer } : {}),
         ...(query.order_ref ? { orderRef: query.order_ref } : {}),
       });
-      const items = data.map((intent) => toJson(sql, intent)).filter((i) => !query.status || i.status === query.status);
+      const items = (await mapInOrder(data, (intent) => toJson(sql, intent))).filter((i) => !query.status || i.status === query.status);
       return { object: "list" as const, data: items, has_more: hasMore };
     });
     res.json(page);
@@ -192,9 +192,9 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
   router.get("/v1/payment_intents/:id/refunds", merchantOnly, async (req, res) => {
     const { id } = parseParams(req, intentParams);
     const merchantId = principalOf(res).merchantId!;
-    const refunds = await db.read((sql) => {
-      payments.getIntent(sql, merchantId, id); // 404 for another merchant's intent
-      return operationsOfIntent(sql, id)
+    const refunds = await db.read(async (sql) => {
+      await payments.getIntent(sql, merchantId, id); // 404 for another merchant's intent
+      return (await operationsOfIntent(sql, id))
         .filter((op) => op.kind === "refund")
         .map((op) => {
           const payload = JSON.parse(op.payload) as { refundId?: string; amount: string };
@@ -225,13 +225,13 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
     }
     const { id } = parseParams(req, intentParams);
     const body = parseBody(req, resolveDisputeBody);
-    const json = await db.transaction((sql) => {
-      const intent = intents.get(sql, id);
+    const json = await db.transaction(async (sql) => {
+      const intent = await intents.get(sql, id);
       if (!intent) throw notFound("payment_intent", id, "id");
-      payments.enqueue(sql, intent, { kind: "resolve_dispute", terms: intent.terms, buyerAmount: body.buyer_amount }, now());
-      payments.recordEvent(sql, intent, "payment_intent.dispute_resolution_requested", now(), { buyer_amount: body.buyer_amount.toString() });
-      const fresh = toJson(sql, intents.get(sql, id)!);
-      completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+      await payments.enqueue(sql, intent, { kind: "resolve_dispute", terms: intent.terms, buyerAmount: body.buyer_amount }, now());
+      await payments.recordEvent(sql, intent, "payment_intent.dispute_resolution_requested", now(), { buyer_amount: body.buyer_amount.toString() });
+      const fresh = await toJson(sql, (await intents.get(sql, id))!);
+      await completeIdempotency(sql, res.locals.idempotency, 202, fresh);
       return fresh;
     });
     res.status(202).json(json);
@@ -257,12 +257,12 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
       const merchantId = principalOf(res).merchantId!;
       const before = await db.read((sql) => payments.getIntent(sql, merchantId, id));
       const call = await decide(before, body); // may read the chain: outside the transaction
-      const json = await db.transaction((sql) => {
-        const intent = payments.getIntent(sql, merchantId, id); // re-read: state may have moved meanwhile
-        payments.enqueue(sql, intent, call, now());
-        payments.recordEvent(sql, intent, `payment_intent.${name}_requested`, now());
-        const fresh = toJson(sql, payments.getIntent(sql, merchantId, id));
-        completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+      const json = await db.transaction(async (sql) => {
+        const intent = await payments.getIntent(sql, merchantId, id); // re-read: state may have moved meanwhile
+        await payments.enqueue(sql, intent, call, now());
+        await payments.recordEvent(sql, intent, `payment_intent.${name}_requested`, now());
+        const fresh = await toJson(sql, await payments.getIntent(sql, merchantId, id));
+        await completeIdempotency(sql, res.locals.idempotency, 202, fresh);
         return fresh;
       });
       res.status(202).json(json);

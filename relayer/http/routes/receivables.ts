@@ -11,7 +11,7 @@ import { invoiceTokenId, typedDataJson, type SignedAction } from "../../chain/re
 import { ReceivableState, RepaymentSource } from "../../chain/receivable-typed-data.js";
 import { ApiError, notFound } from "../../domain/errors.js";
 import { expectedPayment, isOpen, receivableStatus, type Receivable } from "../../domain/receivable.js";
-import type { Database, Sql } from "../../persistence/database.js";
+import { mapInOrder, type Database, type Sql } from "../../persistence/database.js";
 import { merchants, type Merchant } from "../../persistence/merchants.js";
 import { financingOffers, receivableActions, receivables } from "../../persistence/receivables.js";
 import { principalOf, requireScope } from "../auth.js";
@@ -44,8 +44,8 @@ export interface ReceivableRouteDeps {
 const TAGS = ["Receivables"];
 
 /** The calling account, which must have the receivables capability. */
-export function accountOf(sql: Sql, res: Response): Merchant {
-  const account = merchants.get(sql, principalOf(res).merchantId!);
+export async function accountOf(sql: Sql, res: Response): Promise<Merchant> {
+  const account = await merchants.get(sql, principalOf(res).merchantId!);
   if (!account) throw new ApiError("permission_error", "account_missing", "The key's account no longer exists");
   if (!account.capabilities.includes("receivables")) {
     throw new ApiError("permission_error", "capability_missing", "This account is not enabled for receivables (supply-chain finance)");
@@ -61,8 +61,8 @@ export function serviceOf(deps: { receivables?: ReceivablesService }): Receivabl
 }
 
 /** The receivable if the account may see it (issuer, debtor, or a holder now or before); 404 otherwise. */
-export function visibleReceivable(sql: Sql, account: Merchant, id: string, param = "id"): Receivable {
-  const r = receivables.getVisible(sql, id, account.address);
+export async function visibleReceivable(sql: Sql, account: Merchant, id: string, param = "id"): Promise<Receivable> {
+  const r = await receivables.getVisible(sql, id, account.address);
   if (!r) throw notFound("receivable", id, param);
   return r;
 }
@@ -78,7 +78,7 @@ const STATUS_STATES: Partial<Record<string, number[]>> = {
   defaulted: [ReceivableState.Defaulted],
 };
 
-export function receivableJson(sql: Sql, r: Receivable): z.input<typeof receivableSchema> {
+export async function receivableJson(sql: Sql, r: Receivable): Promise<z.input<typeof receivableSchema>> {
   const summary = (x: Receivable) => ({ id: x.id, token_id: x.tokenId, face_value: x.faceValue.toString(), holder: x.holder, status: receivableStatus(x) });
   return {
     id: r.id,
@@ -101,10 +101,10 @@ export function receivableJson(sql: Sql, r: Receivable): z.input<typeof receivab
     lineage: {
       root: r.rootId,
       parent: r.parentId,
-      children: receivables.children(sql, r.id).map(summary),
-      holders: receivables.holders(sql, r.id).map((h) => ({ address: h.address, since: Math.floor(h.since / 1000), transaction_hash: h.transactionHash })),
+      children: (await receivables.children(sql, r.id)).map(summary),
+      holders: (await receivables.holders(sql, r.id)).map((h) => ({ address: h.address, since: Math.floor(h.since / 1000), transaction_hash: h.transactionHash })),
     },
-    actions: receivableActions.ofReceivable(sql, r.id).map((a) => ({
+    actions: (await receivableActions.ofReceivable(sql, r.id)).map((a) => ({
       id: a.id,
       action: a.action,
       status: a.status,
@@ -132,22 +132,22 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
   router.post("/v1/receivables/typed_data", merchantOnly, async (req, res) => {
     const service = serviceOf(deps);
     const body = parseBody(req, typedDataBody);
-    const { account, r, offer } = await db.read((sql) => {
-      const account = accountOf(sql, res);
+    const { account, r, offer } = await db.read(async (sql) => {
+      const account = await accountOf(sql, res);
       if (body.action === "issue") return { account, r: undefined, offer: undefined };
       if (body.action === "accept_offer") {
-        const offer = financingOffers.get(sql, body.offer);
-        const r = offer && receivables.getVisible(sql, offer.receivableId, account.address);
+        const offer = await financingOffers.get(sql, body.offer);
+        const r = offer && await receivables.getVisible(sql, offer.receivableId, account.address);
         if (!offer || !r || (r.holder !== account.address && offer.accountId !== account.id)) throw notFound("financing_offer", body.offer, "offer");
         return { account, r, offer };
       }
       if (body.action === "offer") {
         // A financier offers on a receivable the holder told it about: it need not be a party yet (see POST /v1/financing_offers).
-        const r = receivables.get(sql, body.receivable);
+        const r = await receivables.get(sql, body.receivable);
         if (!r) throw notFound("receivable", body.receivable, "receivable");
         return { account, r, offer: undefined };
       }
-      return { account, r: visibleReceivable(sql, account, body.receivable, "receivable"), offer: undefined };
+      return { account, r: await visibleReceivable(sql, account, body.receivable, "receivable"), offer: undefined };
     });
     const { nonce, deadline } = await service.freshAuthorization();
     const big = (v: number) => BigInt(v);
@@ -223,10 +223,10 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
       { debtor: body.debtor, faceValue: body.face_value, dueAt: body.due_at, acceptBy: body.accept_by, documentHash: body.document_hash, invoiceRef: body.invoice_ref },
       body.signature,
     );
-    const json = await db.transaction((sql) => {
-      const r = service.insertIssued(sql, account, terms, tokenId, body.invoice_ref, call, now());
-      const fresh = receivableJson(sql, r);
-      completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+    const json = await db.transaction(async (sql) => {
+      const r = await service.insertIssued(sql, account, terms, tokenId, body.invoice_ref, call, now());
+      const fresh = await receivableJson(sql, r);
+      await completeIdempotency(sql, res.locals.idempotency, 202, fresh);
       return fresh;
     });
     res.status(202).json(json);
@@ -240,9 +240,9 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
   });
   router.get("/v1/receivables/expected_payments", merchantOnly, async (_req, res) => {
     const service = serviceOf(deps);
-    const held = await db.read((sql) => {
-      const account = accountOf(sql, res);
-      return receivables.heldOpen(sql, account.address, [ReceivableState.Accepted, ReceivableState.Overdue, ReceivableState.Defaulted]);
+    const held = await db.read(async (sql) => {
+      const account = await accountOf(sql, res);
+      return await receivables.heldOpen(sql, account.address, [ReceivableState.Accepted, ReceivableState.Overdue, ReceivableState.Defaulted]);
     });
     const [nowSeconds, terms, dues] = await Promise.all([
       service.reader.chainTime(),
@@ -268,7 +268,7 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
   router.get("/v1/receivables/:id", merchantOnly, async (req, res) => {
     serviceOf(deps);
     const { id } = parseParams(req, receivableParams);
-    res.json(await db.read((sql) => receivableJson(sql, visibleReceivable(sql, accountOf(sql, res), id))));
+    res.json(await db.read(async (sql) => receivableJson(sql, await visibleReceivable(sql, await accountOf(sql, res), id))));
   });
 
   registry.add({
@@ -279,16 +279,16 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
   router.get("/v1/receivables", merchantOnly, async (req, res) => {
     serviceOf(deps);
     const query = parseQuery(req, listReceivablesQuery);
-    const page = await db.read((sql) => {
-      const account = accountOf(sql, res);
+    const page = await db.read(async (sql) => {
+      const account = await accountOf(sql, res);
       const states = query.status ? STATUS_STATES[query.status] : undefined;
-      const { data, hasMore } = receivables.list(
+      const { data, hasMore } = await receivables.list(
         sql,
         account.address,
         { ...(states ? { status: { states } } : {}), ...(query.role ? { role: query.role } : {}), ...(query.root ? { rootId: query.root } : {}) },
         { limit: query.limit, ...(query.starting_after ? { startingAfter: query.starting_after } : {}) },
       );
-      const items = data.map((r) => receivableJson(sql, r)).filter((r) => !query.status || r.status === query.status);
+      const items = (await mapInOrder(data, (r) => receivableJson(sql, r))).filter((r) => !query.status || r.status === query.status);
       return { object: "list" as const, data: items, has_more: hasMore };
     });
     res.json(page);
@@ -312,15 +312,15 @@ export function receivableRoutes(router: Router, registry: RouteRegistry, deps: 
       const service = serviceOf(deps);
       const { id } = parseParams(req, receivableParams);
       const body = parseBody(req, schema);
-      const { account, r } = await db.read((sql) => {
-        const account = accountOf(sql, res);
-        return { account, r: visibleReceivable(sql, account, id) };
+      const { account, r } = await db.read(async (sql) => {
+        const account = await accountOf(sql, res);
+        return { account, r: await visibleReceivable(sql, account, id) };
       });
       const decision = await decide(service, account, r, body); // reads the chain: outside the transaction
-      const json = await db.transaction((sql) => {
-        service.enqueue(sql, account, decision, now());
-        const fresh = receivableJson(sql, receivables.get(sql, id)!);
-        completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+      const json = await db.transaction(async (sql) => {
+        await service.enqueue(sql, account, decision, now());
+        const fresh = await receivableJson(sql, (await receivables.get(sql, id))!);
+        await completeIdempotency(sql, res.locals.idempotency, 202, fresh);
         return fresh;
       });
       res.status(202).json(json);

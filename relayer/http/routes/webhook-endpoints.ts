@@ -138,14 +138,14 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
   const tags = ["Webhooks"];
 
   /** The merchant's endpoint, or 404 (another merchant's endpoint is as missing as an unknown one). */
-  const endpointOf = (sql: Sql, merchantId: string, id: string): WebhookEndpoint => {
-    const endpoint = webhooks.getEndpoint(sql, id, merchantId);
+  const endpointOf = async (sql: Sql, merchantId: string, id: string): Promise<WebhookEndpoint> => {
+    const endpoint = await webhooks.getEndpoint(sql, id, merchantId);
     if (!endpoint) throw notFound("webhook endpoint", id, "id");
     return endpoint;
   };
-  const deliveryOf = (sql: Sql, merchantId: string, id: string): WebhookDelivery => {
-    const delivery = webhooks.getDelivery(sql, id);
-    if (!delivery || !webhooks.getEndpoint(sql, delivery.endpointId, merchantId)) throw notFound("webhook delivery", id, "id");
+  const deliveryOf = async (sql: Sql, merchantId: string, id: string): Promise<WebhookDelivery> => {
+    const delivery = await webhooks.getDelivery(sql, id);
+    if (!delivery || !await webhooks.getEndpoint(sql, delivery.endpointId, merchantId)) throw notFound("webhook delivery", id, "id");
     return delivery;
   };
 
@@ -161,8 +161,8 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
   router.post("/v1/webhook_endpoints", merchantOnly, async (req, res) => {
     const body = parseBody(req, createEndpointBody);
     const merchantId = principalOf(res).merchantId!;
-    const json = await db.transaction((sql) => {
-      const { endpoint, secret } = webhooks.createEndpoint(
+    const json = await db.transaction(async (sql) => {
+      const { endpoint, secret } = await webhooks.createEndpoint(
         sql,
         { merchantId, url: body.url, enabledEvents: body.enabled_events, ...(body.description === undefined ? {} : { description: body.description }) },
         deps.webhookMasterKey,
@@ -170,7 +170,7 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
       );
       const shown = endpointJson(endpoint);
       // Stored for replays without the secret: it must exist in plaintext nowhere but this one response.
-      completeIdempotency(sql, res.locals.idempotency, 201, shown);
+      await completeIdempotency(sql, res.locals.idempotency, 201, shown);
       return { ...shown, secret };
     });
     res.status(201).json(json);
@@ -183,7 +183,7 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
   });
   router.get("/v1/webhook_endpoints", merchantOnly, async (_req, res) => {
     const merchantId = principalOf(res).merchantId!;
-    const data = await db.read((sql) => webhooks.listEndpoints(sql, merchantId).map(endpointJson));
+    const data = await db.read(async (sql) => (await webhooks.listEndpoints(sql, merchantId)).map(endpointJson));
     res.json({ object: "list", data, has_more: false });
   });
 
@@ -194,7 +194,7 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
   router.get("/v1/webhook_endpoints/:id", merchantOnly, async (req, res) => {
     const { id } = parseParams(req, endpointParams);
     const merchantId = principalOf(res).merchantId!;
-    res.json(await db.read((sql) => endpointJson(endpointOf(sql, merchantId, id))));
+    res.json(await db.read(async (sql) => endpointJson(await endpointOf(sql, merchantId, id))));
   });
 
   // ---- enable, disable, delete
@@ -205,12 +205,12 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
       const { id } = parseParams(req, endpointParams);
       parseBody(req, emptyBody);
       const merchantId = principalOf(res).merchantId!;
-      const json = await db.transaction((sql) => {
-        endpointOf(sql, merchantId, id);
-        if (action === "enable") webhooks.enableEndpoint(sql, id, now());
-        else webhooks.disableEndpoint(sql, id, now());
-        const fresh = endpointJson(endpointOf(sql, merchantId, id));
-        completeIdempotency(sql, res.locals.idempotency, 200, fresh);
+      const json = await db.transaction(async (sql) => {
+        await endpointOf(sql, merchantId, id);
+        if (action === "enable") await webhooks.enableEndpoint(sql, id, now());
+        else await webhooks.disableEndpoint(sql, id, now());
+        const fresh = endpointJson(await endpointOf(sql, merchantId, id));
+        await completeIdempotency(sql, res.locals.idempotency, 200, fresh);
         return fresh;
       });
       res.json(json);
@@ -226,9 +226,9 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
   router.delete("/v1/webhook_endpoints/:id", merchantOnly, async (req, res) => {
     const { id } = parseParams(req, endpointParams);
     const merchantId = principalOf(res).merchantId!;
-    await db.transaction((sql) => {
-      endpointOf(sql, merchantId, id);
-      webhooks.deleteEndpoint(sql, id);
+    await db.transaction(async (sql) => {
+      await endpointOf(sql, merchantId, id);
+      await webhooks.deleteEndpoint(sql, id);
     });
     res.json({ id, object: "webhook_endpoint", deleted: true });
   });
@@ -243,9 +243,9 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
     const { id } = parseParams(req, endpointParams);
     const query = parseQuery(req, listDeliveriesQuery);
     const merchantId = principalOf(res).merchantId!;
-    const page = await db.read((sql) => {
-      endpointOf(sql, merchantId, id);
-      return webhooks.listDeliveries(sql, id, { limit: query.limit, ...(query.starting_after ? { startingAfter: query.starting_after } : {}) });
+    const page = await db.read(async (sql) => {
+      await endpointOf(sql, merchantId, id);
+      return await webhooks.listDeliveries(sql, id, { limit: query.limit, ...(query.starting_after ? { startingAfter: query.starting_after } : {}) });
     });
     res.json({ object: "list", data: page.data.map(deliveryJson), has_more: page.hasMore });
   });
@@ -257,9 +257,9 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
   router.get("/v1/webhook_deliveries/:id/attempts", merchantOnly, async (req, res) => {
     const { id } = parseParams(req, deliveryParams);
     const merchantId = principalOf(res).merchantId!;
-    const data = await db.read((sql) => {
-      deliveryOf(sql, merchantId, id);
-      return webhooks.listAttempts(sql, id).map(attemptJson);
+    const data = await db.read(async (sql) => {
+      await deliveryOf(sql, merchantId, id);
+      return (await webhooks.listAttempts(sql, id)).map(attemptJson);
     });
     res.json({ object: "list", data, has_more: false });
   });
@@ -275,10 +275,10 @@ export function webhookRoutes(router: Router, registry: RouteRegistry, deps: Web
     const { id } = parseParams(req, deliveryParams);
     parseBody(req, emptyBody);
     const merchantId = principalOf(res).merchantId!;
-    const json = await db.transaction((sql) => {
-      deliveryOf(sql, merchantId, id);
-      const fresh = deliveryJson(webhooks.redeliver(sql, id, now())!);
-      completeIdempotency(sql, res.locals.idempotency, 202, fresh);
+    const json = await db.transaction(async (sql) => {
+      await deliveryOf(sql, merchantId, id);
+      const fresh = deliveryJson((await webhooks.redeliver(sql, id, now()))!);
+      await completeIdempotency(sql, res.locals.idempotency, 202, fresh);
       return fresh;
     });
     res.status(202).json(json);

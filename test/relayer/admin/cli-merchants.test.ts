@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 
 import { loadConfig } from "../../../relayer/config.js";
 import { startRelayer } from "../../../relayer/main.js";
-import { Database } from "../../../relayer/persistence/database.js";
+import { SqliteDatabase } from "../../../relayer/persistence/database.js";
 import { merchants } from "../../../relayer/persistence/merchants.js";
 import { ensureChainIdentity } from "../../../relayer/persistence/meta.js";
 import { PaymentEscrow__factory } from "../../../typechain-types/index.js";
@@ -31,11 +31,11 @@ after(async () => {
 const demo = () => system.credentials.merchant;
 const escrow = () => PaymentEscrow__factory.connect(system.credentials.contracts.PaymentEscrow, system.provider);
 async function storedMerchants(file: string) {
-  const db = new Database({ path: file });
+  const db = new SqliteDatabase({ path: file });
   try {
     return (await db.read((sql) => merchants.list(sql, { limit: 100 }))).data;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -72,9 +72,9 @@ describe("admin merchant create", () => {
   it("records the chain's identity in a new database, so the relayer later accepts it for this chain only", async () => {
     const database = freshDatabase();
     assert.equal((await runAdmin(["merchant", "create", "--name", "Acme", "--address", demo().address], { ...chainEnv, DATABASE_PATH: database })).code, 0);
-    const db = new Database({ path: database });
+    const db = new SqliteDatabase({ path: database });
     const meta = await db.read((sql) => sql.all<{ key: string; value: string }>("SELECT key, value FROM meta ORDER BY key"));
-    db.close();
+    await db.close();
     assert.equal(meta.find((r) => r.key === "escrow")?.value, system.credentials.contracts.PaymentEscrow.toLowerCase());
     assert.equal(meta.find((r) => r.key === "chain_id")?.value, "31337");
   });
@@ -154,11 +154,11 @@ describe("admin merchant create", () => {
 
   it("refuses a database that belongs to another chain: exit 1, naming the difference", async () => {
     const database = freshDatabase();
-    const db = new Database({ path: database });
+    const db = new SqliteDatabase({ path: database });
     await ensureChainIdentity(db, {
       chainId: 31337, genesisHash: "0x" + "11".repeat(32), escrow: devWallet(15).address, token: devWallet(16).address, kycRegistry: devWallet(17).address,
-    }, database);
-    db.close();
+    });
+    await db.close();
     const result = await runAdmin(["merchant", "create", "--name", "Acme", "--address", demo().address, "--json"], { ...chainEnv, DATABASE_PATH: database });
     assert.equal(result.code, 1);
     const error = jsonError(result);
@@ -265,7 +265,7 @@ describe("admin merchant list", () => {
 
   it("says so when there are no merchants", async () => {
     const database = freshDatabase();
-    new Database({ path: database }).close();
+    await new SqliteDatabase({ path: database }).close();
     const result = await runAdmin(["merchant", "list"], { DATABASE_PATH: database });
     assert.equal(result.code, 0);
     assert.equal(result.stdout.trim(), "No merchants.");

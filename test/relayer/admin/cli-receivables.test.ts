@@ -19,7 +19,7 @@ after(async () => {
 });
 
 const withKey = (secret: string) => (method: string, path: string, body?: unknown) => system.api(method, path, body, { authorization: `Bearer ${secret}` });
-const storedMerchants = () => system.relayer.db.read((sql) => merchants.list(sql, { limit: 100 }).data);
+const storedMerchants = () => system.relayer.db.read(async (sql) => (await merchants.list(sql, { limit: 100 })).data);
 
 describe("admin merchant enable-receivables", () => {
   it("enables receivables for a payments merchant by id: its existing key reaches /v1/receivables at once", async () => {

@@ -111,12 +111,12 @@ describe("confirm: the parties and the authorization window", () => {
       { chainId: network.chainId, escrow: system.credentials.contracts.PaymentEscrow, token: await readTokenInfo(system.provider, system.credentials.contracts.SettlementToken) },
       { paymentState: () => Promise.reject(new Error("unused")), kycCheck: () => Promise.reject(new Error("unused")), escrowBalance: () => Promise.reject(new Error("unused")) },
     );
-    const created = await system.relayer.db.transaction((sql) => {
-      const intent = payments.newIntent(merchants.get(sql, system.merchantId)!, {
+    const created = await system.relayer.db.transaction(async (sql) => {
+      const intent = payments.newIntent((await merchants.get(sql, system.merchantId))!, {
         amount: 1_000_000n, token: system.credentials.contracts.SettlementToken, buyer: system.credentials.buyer.address,
         orderRef: randomOrderRef(), captureMethod: "automatic", metadata: {},
       }, Date.now() - 2 * 3_600_000);
-      payments.insertIntent(sql, intent);
+      await payments.insertIntent(sql, intent);
       return intent;
     });
     const intent = (await system.api("GET", `/v1/payment_intents/${created.id}`)).body;

@@ -39,9 +39,11 @@ export interface Snapshot {
 const TABLES = ["payment_intents", "operations", "chain_transactions", "events", "receivables", "receivable_actions", "financing_offers"] as const;
 
 export async function snapshot(system: TestSystem): Promise<Snapshot> {
-  const counts = await system.relayer.db.read((sql) =>
-    Object.fromEntries(TABLES.map((t) => [t, sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${t}`)?.n ?? -1])),
-  );
+  const counts = await system.relayer.db.read(async (sql) => {
+    const rows: [string, number][] = [];
+    for (const t of TABLES) rows.push([t, (await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${t}`))?.n ?? -1]);
+    return Object.fromEntries(rows);
+  });
   const [nonce, receivablesNonce] = await Promise.all(
     [devWallet(1), devWallet(RECEIVABLES_SIGNER_INDEX)].map((w) => system.provider.getTransactionCount(w.address, "latest")),
   );

@@ -20,9 +20,9 @@ after(async () => {
 
 const newKey = () => `idem-${Math.random().toString(16).slice(2)}`;
 const intentRows = (orderRef: string) =>
-  system.relayer.db.read((sql) => sql.all<{ id: string }>("SELECT id FROM payment_intents WHERE order_ref = ?", orderRef).map((r) => r.id));
+  system.relayer.db.read(async (sql) => (await sql.all<{ id: string }>("SELECT id FROM payment_intents WHERE order_ref = ?", orderRef)).map((r) => r.id));
 const operationsOf = (intentId: string) =>
-  system.relayer.db.read((sql) => sql.all<{ kind: string }>("SELECT kind FROM operations WHERE intent_id = ?", intentId).map((r) => r.kind));
+  system.relayer.db.read(async (sql) => (await sql.all<{ kind: string }>("SELECT kind FROM operations WHERE intent_id = ?", intentId)).map((r) => r.kind));
 const replayed = (reply: { headers: Headers }) => reply.headers.get("idempotent-replayed") === "true";
 
 describe("Idempotency-Key on create", () => {

@@ -4,16 +4,13 @@
 // reported once (by the confirmer), not again by the indexer. A deep reorg that drops a direct transfer gives the
 // receivable back to its old holder. Real hardhat node (evm_snapshot / evm_revert for the reorg), real DB, real HTTP.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { encodeBytes32String, id, parseEther, toBeHex, ZeroHash, type Wallet } from "ethers";
 
-import { Database } from "../../../relayer/persistence/database.js";
 import { ledger } from "../../../relayer/persistence/ledger.js";
 import { IReceivableRegistry__factory, ReceivableRegistry__factory } from "../../../typechain-types/index.js";
+import { openTestDatabase } from "../support/database.js";
 import { devWallet, startSystem, until, type TestAccount, type TestSystem } from "../support/system.js";
 import { startWebhookReceiver, type Receiver } from "../support/webhook-receiver.js";
 import { acceptedInvoice, act, DAY, setUpParties, signFor, waitForReceivable, type Parties } from "./receivables-support.js";
@@ -52,7 +49,7 @@ const deliveries = (name: keyof Parties, type: string, objectId: string) =>
 
 /** Waits for the indexer to have stored the logs of `txHash` (the block is indexed, its handlers have run). */
 const indexed = (txHash: string) =>
-  until(`the indexer to index ${txHash}`, () => system.relayer.db.read((sql) => sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM chain_logs WHERE tx_hash = ?", txHash)?.n ?? 0));
+  until(`the indexer to index ${txHash}`, () => system.relayer.db.read(async (sql) => (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM chain_logs WHERE tx_hash = ?", txHash))?.n ?? 0));
 
 describe("a holder's own ERC-721 transfer on the registry", () => {
   it("shows the new holder, with one receivable.transferred event and webhook for the old and the new holder", async () => {
@@ -90,19 +87,18 @@ describe("a holder's own ERC-721 transfer on the registry", () => {
 
 describe("the auditor's ledger", () => {
   it("projects the escrow's logs and none of the registry's (both emit TreasurySet)", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "ledger-contracts-"));
-    const db = new Database({ path: path.join(dir, "relayer.db") });
+    const db = await openTestDatabase("ledger-contracts");
     try {
       const treasuries = { escrow: "0x1111111111111111111111111111111111111111", receivables: "0x2222222222222222222222222222222222222222" };
-      await db.transaction((sql) => {
+      await db.transaction(async (sql) => {
         for (const [i, contract] of (["escrow", "receivables"] as const).entries()) {
-          sql.run(
+          await sql.run(
             "INSERT INTO chain_logs (block_number, block_hash, log_index, tx_hash, event, payment_id, data, contract) VALUES (?, ?, ?, ?, 'TreasurySet', NULL, ?, ?)",
             10 + i, `0x${"0".repeat(63)}${i}`, 0, `0x${"a".repeat(63)}${i}`, JSON.stringify({ treasury: treasuries[contract] }), contract,
           );
         }
       });
-      const treasury = () => db.read((sql) => sql.get<{ value: string }>("SELECT value FROM ledger_state WHERE key = 'treasury'")?.value);
+      const treasury = () => db.read(async (sql) => (await sql.get<{ value: string }>("SELECT value FROM ledger_state WHERE key = 'treasury'"))?.value);
       const logs = await db.read((sql) => ledger.unprojected(sql, 100));
       assert.deepEqual(logs.map((l) => [l.blockNumber, l.contract]), [[10, "escrow"], [11, "receivables"]]);
       await db.transaction((sql) => ledger.project(sql, logs.map((l) => ({ ...l, blockTime: 1 }))));
@@ -114,8 +110,7 @@ describe("the auditor's ledger", () => {
       await db.transaction((sql) => ledger.rewind(sql, 100));
       assert.equal(await treasury(), treasuries.escrow);
     } finally {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
+      await db.close();
     }
   });
 });

@@ -234,7 +234,7 @@ describe("other transitions", () => {
     assert.equal(second.status, 202);
     assert.equal(second.headers.get("idempotent-replayed"), "true");
     assert.equal(second.body.id, first.body.id);
-    const actions = await system.relayer.db.read((sql) => sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM receivable_actions WHERE receivable_id = ?", first.body.id)!.n);
+    const actions = await system.relayer.db.read(async (sql) => (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM receivable_actions WHERE receivable_id = ?", first.body.id))!.n);
     assert.equal(actions, 1);
     await waitForReceivable(p.supplier, first.body.id, (r) => r.status === "pending_acceptance");
   });

@@ -58,9 +58,9 @@ export function idempotentApp(db: Database, options: IdempotencyOptions = {}) {
     const run = ran("atomic");
     const body = { id: `atomic_${run}` };
     const fail = (req.body as { fail?: boolean } | undefined)?.fail === true;
-    await db.transaction((sql) => {
-      sql.run("INSERT INTO meta (key, value) VALUES (?, ?)", body.id, "written");
-      completeIdempotency(sql, res.locals.idempotency, 201, body);
+    await db.transaction(async (sql) => {
+      await sql.run("INSERT INTO meta (key, value) VALUES (?, ?)", body.id, "written");
+      await completeIdempotency(sql, res.locals.idempotency, 201, body);
       if (fail) throw new Error("failed after writing");
     });
     res.status(201).json(body);

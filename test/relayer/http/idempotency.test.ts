@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import { IDEMPOTENCY_TTL_MS, purgeExpired, requestHash } from "../../../relayer/http/idempotency.js";
-import { Database } from "../../../relayer/persistence/database.js";
+import { openTestDatabase } from "../support/database.js";
 import { type ErrorShape, postJson, serve } from "./helpers.js";
 import { idempotentApp } from "./idempotency-app.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "relayer-idem-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 let clock = 1_700_000_000_000;
 async function setup(name: string, waitMs?: number) {
-  const db = new Database({ path: path.join(dir, `${name}.db`) });
+  const db = await openTestDatabase(name);
   const { app, counters } = idempotentApp(db, { now: () => clock, waitMs, pollMs: 20 });
   const server = await serve(app);
   const post = (route: string, body: unknown, key?: string, merchant?: string) =>
@@ -24,7 +18,7 @@ async function setup(name: string, waitMs?: number) {
     });
   const done = async () => {
     await server.close();
-    db.close();
+    await db.close();
   };
   return { db, counters, post, done };
 }

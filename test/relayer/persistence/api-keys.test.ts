@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import { apiKeys, databaseKeyVerifier, hashSecret } from "../../../relayer/persistence/api-keys.js";
-import { Database } from "../../../relayer/persistence/database.js";
 import { merchants } from "../../../relayer/persistence/merchants.js";
-
-const dir = mkdtempSync(path.join(tmpdir(), "relayer-keys-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+import { openTestDatabase } from "../support/database.js";
 
 async function withMerchant(name: string) {
-  const db = new Database({ path: path.join(dir, `${name}.db`) });
+  const db = await openTestDatabase(name);
   const merchant = await db.transaction((sql) =>
     merchants.create(sql, {
       name: "Shop",
@@ -34,7 +28,7 @@ describe("API keys", () => {
     assert.match(a.secret, /^sk_mer_[A-Za-z0-9_-]{43}$/);
     assert.match(b.secret, /^sk_adm_[A-Za-z0-9_-]{43}$/);
     assert.match(a.key.id, /^key_[0-9a-f]{24}$/);
-    db.close();
+    await db.close();
   });
 
   it("stores only the SHA-256 hash of the secret", async () => {
@@ -43,7 +37,7 @@ describe("API keys", () => {
     const rows = await db.read((sql) => sql.all("SELECT * FROM api_keys WHERE id = ?", key.id));
     assert.equal(rows[0]?.secret_hash, hashSecret(secret));
     assert.ok(!JSON.stringify(rows).includes(secret));
-    db.close();
+    await db.close();
   });
 
   it("verifies a merchant key to its principal with the merchant id", async () => {
@@ -52,20 +46,20 @@ describe("API keys", () => {
       apiKeys.create(sql, { scope: "merchant", merchantId: merchant.id, label: "live" }, 1),
     );
     assert.deepEqual(await databaseKeyVerifier(db).verify(secret), { keyId: key.id, scope: "merchant", merchantId: merchant.id });
-    db.close();
+    await db.close();
   });
 
   it("verifies a non-merchant key to a principal without a merchant id", async () => {
     const { db } = await withMerchant("verify-auditor");
     const { key, secret } = await db.transaction((sql) => apiKeys.create(sql, { scope: "auditor", label: "audit" }, 1));
     assert.deepEqual(await databaseKeyVerifier(db).verify(secret), { keyId: key.id, scope: "auditor" });
-    db.close();
+    await db.close();
   });
 
   it("rejects an unknown secret", async () => {
     const { db } = await withMerchant("unknown");
     assert.equal(await databaseKeyVerifier(db).verify(`sk_adm_${"A".repeat(43)}`), undefined);
-    db.close();
+    await db.close();
   });
 
   it("rejects a revoked key, and revoking twice reports false", async () => {
@@ -75,7 +69,7 @@ describe("API keys", () => {
     assert.equal(await db.transaction((sql) => apiKeys.revoke(sql, key.id, 6)), false);
     assert.equal(await databaseKeyVerifier(db).verify(secret), undefined);
     assert.equal((await db.read((sql) => apiKeys.get(sql, key.id)))?.revokedAt, 5);
-    db.close();
+    await db.close();
   });
 
   it("refuses a merchant key for a merchant that does not exist", async () => {
@@ -84,7 +78,7 @@ describe("API keys", () => {
       db.transaction((sql) => apiKeys.create(sql, { scope: "merchant", merchantId: "mer_nope", label: "x" }, 1)),
       /FOREIGN KEY/,
     );
-    db.close();
+    await db.close();
   });
 
   it("lists a merchant's keys without secrets", async () => {
@@ -94,6 +88,6 @@ describe("API keys", () => {
     const listed = await db.read((sql) => apiKeys.list(sql, { merchantId: merchant.id }));
     assert.deepEqual(listed.map((k) => k.label), ["one"]);
     assert.equal(Object.keys(listed[0] ?? {}).some((k) => /secret|hash/i.test(k)), false);
-    db.close();
+    await db.close();
   });
 });

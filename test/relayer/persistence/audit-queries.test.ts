@@ -2,48 +2,48 @@
 // (EXPLAIN QUERY PLAN) on a real database file, and none may scan a table or sort its rows in a temporary B-tree.
 // This is what keeps the console fast at 1,000,000 payments (bench/audit-console.ts measures it at 100,000).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { Database, type Sql, type SqlValue } from "../../../relayer/persistence/database.js";
+import type { Database, Sql, SqlValue } from "../../../relayer/persistence/database.js";
 import { intents } from "../../../relayer/persistence/intents.js";
 import { kycChanges } from "../../../relayer/persistence/kyc-changes.js";
 import { ledger } from "../../../relayer/persistence/ledger.js";
 import { receivableRegister } from "../../../relayer/persistence/receivable-register.js";
 import { reconciliations } from "../../../relayer/persistence/reconciliations.js";
+import { openTestDatabase } from "../support/database.js";
 
 const A = "0x1111111111111111111111111111111111111111";
 const B = "0x2222222222222222222222222222222222222222";
 const PAYMENT = `0x${"ab".repeat(32)}`;
 
-let dir: string;
 let db: Database;
 
-before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), "audit-plans-"));
-  db = new Database({ path: path.join(dir, "relayer.db") });
+before(async () => {
+  db = await openTestDatabase("audit-plans");
 });
-after(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => db.close());
 
 /** Runs `work` on a connection that explains every statement before running it; returns the plans. */
-async function plansOf(work: (sql: Sql) => unknown): Promise<{ sql: string; plan: string[] }[]> {
-  return db.read((inner) => {
+async function plansOf(work: (sql: Sql) => Promise<unknown>): Promise<{ sql: string; plan: string[] }[]> {
+  return db.read(async (inner) => {
     const plans: { sql: string; plan: string[] }[] = [];
-    const explain = (statement: string, params: SqlValue[]) => {
-      const rows = inner.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement}`, ...params);
+    const explain = async (statement: string, params: SqlValue[]) => {
+      const rows = await inner.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement}`, ...params);
       plans.push({ sql: statement.replace(/\s+/g, " ").trim(), plan: rows.map((r) => r.detail) });
     };
     const recording: Sql = {
-      all: (statement, ...params) => (explain(statement, params), inner.all(statement, ...params)),
-      get: (statement, ...params) => (explain(statement, params), inner.get(statement, ...params)),
+      dialect: inner.dialect,
+      all: async (statement, ...params) => {
+        await explain(statement, params);
+        return inner.all(statement, ...params);
+      },
+      get: async (statement, ...params) => {
+        await explain(statement, params);
+        return inner.get(statement, ...params);
+      },
       run: (statement, ...params) => inner.run(statement, ...params),
     };
-    work(recording);
+    await work(recording);
     return plans;
   });
 }

@@ -2,81 +2,161 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 
-import { AsyncTransactionBodyError, Database } from "../../../relayer/persistence/database.js";
+import { SqliteDatabase } from "../../../relayer/persistence/database.js";
 import { chainTransactions } from "../../../relayer/persistence/chain-store.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "relayer-db-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("Database", () => {
+const metaValue = (db: SqliteDatabase, key: string) =>
+  db.read(async (sql) => (await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", key))?.value);
+
+describe("SqliteDatabase", () => {
   it("creates the file in WAL mode with every migration applied, and reopens without reapplying them", async () => {
     const file = path.join(dir, "a", "relayer.db");
-    const db = new Database({ path: file });
+    const db = new SqliteDatabase({ path: file });
+    assert.equal(db.dialect, "sqlite");
+    assert.equal(db.location, file);
     const mode = await db.read((sql) => sql.get<{ journal_mode: string }>("PRAGMA journal_mode"));
     assert.equal(mode?.journal_mode, "wal");
     const versions = await db.read((sql) => sql.all<{ version: number }>("SELECT version FROM schema_migrations"));
     assert.ok(versions.length >= 1);
-    db.close();
-    const again = new Database({ path: file });
+    await db.close();
+    const again = new SqliteDatabase({ path: file });
     const count = await again.read((sql) => sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM schema_migrations"));
     assert.equal(count?.n, versions.length);
-    again.close();
+    await again.close();
   });
 
   it("rolls a failed transaction back entirely", async () => {
-    const db = new Database({ path: path.join(dir, "rollback.db") });
+    const db = new SqliteDatabase({ path: path.join(dir, "rollback.db") });
     await assert.rejects(
-      db.transaction((sql) => {
-        sql.run("INSERT INTO meta (key, value) VALUES ('a', '1')");
+      db.transaction(async (sql) => {
+        await sql.run("INSERT INTO meta (key, value) VALUES ('a', '1')");
         throw new Error("boom");
       }),
       /boom/,
     );
     assert.equal(await db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'a'")), undefined);
-    db.close();
+    await db.close();
   });
 
-  it("refuses a transaction body that awaits, and rolls its writes back: no read can see uncommitted rows", async () => {
-    const db = new Database({ path: path.join(dir, "isolation.db") });
+  it("lets a body await between its statements, and commits the body whole: nothing of it is visible before the commit", async () => {
+    const file = path.join(dir, "await.db");
+    const db = new SqliteDatabase({ path: file });
+    const observer = new DatabaseSync(file, { readOnly: true }); // another connection, as another process would see it
+    const seen = () => observer.prepare("SELECT key FROM meta WHERE key LIKE 'w%' ORDER BY key").all().map((r) => r.key);
+    let midway: unknown[] = [];
+    const [first, second] = await Promise.all([
+      db.transaction(async (sql) => {
+        await sql.run("INSERT INTO meta (key, value) VALUES ('w1', '1')");
+        await sleep(10);
+        midway = seen();
+        await sql.run("INSERT INTO meta (key, value) VALUES ('w2', '2')");
+        return "first";
+      }),
+      db.transaction(async (sql) => {
+        await sleep(5);
+        await sql.run("INSERT INTO meta (key, value) VALUES ('w3', '3')");
+        return (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key LIKE 'w%'"))?.n;
+      }),
+    ]);
+    assert.deepEqual(midway, [], "the other connection saw a row of an uncommitted body");
+    assert.equal(first, "first");
+    assert.equal(second, 3, "a later body of the group sees the earlier body's rows, written across its awaits");
+    assert.deepEqual(seen(), ["w1", "w2", "w3"]);
+    observer.close();
+    await db.close();
+  });
+
+  it("runs a read asked for before the group starts at once, and holds a read asked for during the group until it commits", async () => {
+    const db = new SqliteDatabase({ path: path.join(dir, "reads.db") });
+    let lateRead: Promise<string | undefined> | undefined;
+    let lateReadRan = false;
+    let lateReadRanDuringBody = false;
     const writing = db.transaction(async (sql) => {
-      sql.run("INSERT INTO meta (key, value) VALUES ('b', '1')");
-      await new Promise((r) => setTimeout(r, 10));
+      await sql.run("INSERT INTO meta (key, value) VALUES ('r', 'written')");
+      lateRead = db.read(async (inner) => {
+        lateReadRan = true;
+        return (await inner.get<{ value: string }>("SELECT value FROM meta WHERE key = 'r'"))?.value;
+      });
+      for (let i = 0; i < 3; i++) await sql.get("SELECT COUNT(*) FROM meta");
+      await sleep(10);
+      lateReadRanDuringBody = lateReadRan;
     });
-    await assert.rejects(writing, AsyncTransactionBodyError);
-    assert.equal(await db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'b'")), undefined);
-    db.close();
+    // Asked for in the same turn as the transaction: the group has not started, so the read runs now.
+    const early = await metaValue(db, "r");
+    await writing;
+    assert.equal(early, undefined, "the read asked for before the group saw its row");
+    assert.equal(lateReadRanDuringBody, false, "a read asked for during the group ran inside it");
+    assert.equal(await lateRead, "written", "the held read runs after the commit, on the committed row");
+    await db.close();
+  });
+
+  it("rolls back alone a body that throws after awaiting; the others of its group commit", async () => {
+    const db = new SqliteDatabase({ path: path.join(dir, "await-throw.db") });
+    const results = await Promise.allSettled([
+      db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('t1', '1')")),
+      db.transaction(async (sql) => {
+        await sql.run("INSERT INTO meta (key, value) VALUES ('t2', '2')");
+        await sleep(5);
+        await sql.run("INSERT INTO meta (key, value) VALUES ('t3', '3')");
+        throw new Error("refused after awaiting");
+      }),
+      db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('t4', '4')")),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /refused after awaiting/);
+    await db.close();
+    const reopened = new SqliteDatabase({ path: path.join(dir, "await-throw.db") });
+    const keys = await reopened.read((sql) => sql.all<{ key: string }>("SELECT key FROM meta WHERE key LIKE 't%' ORDER BY key"));
+    assert.deepEqual(keys.map((k) => k.key), ["t1", "t4"]);
+    await reopened.close();
   });
 
   it("commits the transactions asked for together, each rolled back alone if it throws", async () => {
-    const db = new Database({ path: path.join(dir, "group.db") });
+    const db = new SqliteDatabase({ path: path.join(dir, "group.db") });
     const results = await Promise.allSettled([
-      db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('g1', '1')").changes),
-      db.transaction((sql) => {
-        sql.run("INSERT INTO meta (key, value) VALUES ('g2', '2')");
+      db.transaction(async (sql) => (await sql.run("INSERT INTO meta (key, value) VALUES ('g1', '1')")).changes),
+      db.transaction(async (sql) => {
+        await sql.run("INSERT INTO meta (key, value) VALUES ('g2', '2')");
         throw new Error("refused");
       }),
-      db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('g1', 'duplicate')").changes),
-      db.transaction((sql) => sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'g1'")?.value),
+      db.transaction(async (sql) => (await sql.run("INSERT INTO meta (key, value) VALUES ('g1', 'duplicate')")).changes),
+      db.transaction(async (sql) => (await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'g1'"))?.value),
     ]);
     assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected", "fulfilled"]);
     assert.equal((results[3] as PromiseFulfilledResult<string>).value, "1", "a later body sees the earlier ones of its group");
-    db.close();
-    const reopened = new Database({ path: path.join(dir, "group.db") });
+    await db.close();
+    const reopened = new SqliteDatabase({ path: path.join(dir, "group.db") });
     const keys = await reopened.read((sql) => sql.all<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key LIKE 'g%' ORDER BY key"));
     assert.deepEqual(keys.map((k) => [k.key, k.value]), [["g1", "1"]]);
-    reopened.close();
+    await reopened.close();
+  });
+
+  it("commits what is queued when closed", async () => {
+    const file = path.join(dir, "close.db");
+    const db = new SqliteDatabase({ path: file });
+    const writing = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('c', 'queued')"));
+    await db.close();
+    await writing;
+    const reopened = new SqliteDatabase({ path: file });
+    assert.equal(await metaValue(reopened, "c"), "queued");
+    await reopened.close();
   });
 
   it("allocates consecutive nonces per signer, starting from the chain's nonce, never reusing one", async () => {
-    const db = new Database({ path: path.join(dir, "nonces.db") });
+    const db = new SqliteDatabase({ path: path.join(dir, "nonces.db") });
     const allocate = (chainNonce: number) =>
-      db.transaction((sql) => chainTransactions.allocate(sql, { signer: "0xabc", to: "0xdef", data: "0x", chainNonce }, 1).nonce);
+      db.transaction(async (sql) => (await chainTransactions.allocate(sql, { signer: "0xabc", to: "0xdef", data: "0x", chainNonce }, 1)).nonce);
     assert.equal(await allocate(5), 5);
     assert.equal(await allocate(0), 6);
     assert.equal(await allocate(3), 7);
     assert.equal(await allocate(10), 10, "a key used elsewhere moves the floor up");
-    db.close();
+    await db.close();
   });
 });

@@ -1,26 +1,18 @@
 // Shared set-up for the webhook tests: a real database file, merchants and events written directly, and a real
 // HTTP receiver that verifies every request with the `standardwebhooks` package, as a merchant would.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { mock } from "node:test";
 
 import { Webhook } from "standardwebhooks";
 
-import { Database } from "../../../relayer/persistence/database.js";
+import type { Database } from "../../../relayer/persistence/database.js";
 import { webhooks, type WebhookEvent } from "../../../relayer/persistence/webhooks.js";
 import { newId } from "../../../relayer/domain/ids.js";
+import { openTestDatabase } from "../support/database.js";
 
 export const MASTER_KEY = randomBytes(32);
-
-const dir = mkdtempSync(path.join(tmpdir(), "relayer-webhooks-"));
-export const removeTempDir = () => rmSync(dir, { recursive: true, force: true });
-
-let files = 0;
-export const openDatabase = () => new Database({ path: path.join(dir, `webhooks-${++files}.db`) });
 
 export async function insertMerchant(db: Database, now = Date.now()): Promise<string> {
   const id = newId("mer");
@@ -48,8 +40,8 @@ export async function emitEvent(
   data: unknown = { object: "payment_intent", id: "pi_1", amount: "1000000" },
 ): Promise<{ event: WebhookEvent; deliveryIds: string[] }> {
   const event: WebhookEvent = { id: newId("evt"), merchantId, type, objectId: "pi_1", data: JSON.stringify(data), createdAt };
-  const deliveryIds = await db.transaction((sql) => {
-    sql.run(
+  const deliveryIds = await db.transaction(async (sql) => {
+    await sql.run(
       "INSERT INTO events (id, merchant_id, type, object_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       event.id,
       event.merchantId,
@@ -58,7 +50,7 @@ export async function emitEvent(
       event.data,
       event.createdAt,
     );
-    return webhooks.enqueueForEvent(sql, event);
+    return await webhooks.enqueueForEvent(sql, event);
   });
   return { event, deliveryIds };
 }
@@ -140,7 +132,7 @@ export interface EndpointSetup {
 export async function setupEndpoint(
   options: { enabledEvents?: string[]; status?: (n: number) => number; now?: () => number; delayMs?: number } = {},
 ): Promise<EndpointSetup> {
-  const db = openDatabase();
+  const db = await openTestDatabase("webhooks");
   const merchantId = await insertMerchant(db);
   let secret = "";
   const receiver = await startReceiver({ secret: () => secret, status: options.status, now: options.now, delayMs: options.delayMs });
@@ -156,8 +148,8 @@ export async function setupEndpoint(
     secret,
     receiver,
     close: () =>
-      (closed ??= receiver.close().then(() => {
-        db.close();
+      (closed ??= receiver.close().then(async () => {
+        await db.close();
         open.delete(setup);
       })),
   };
@@ -167,8 +159,7 @@ export async function setupEndpoint(
 
 const open = new Set<EndpointSetup>();
 
-/** Closes what a failed test left open (so the run ends) and removes the temp dir; for `after`. */
+/** Closes what a failed test left open (so the run ends); for `after`. */
 export async function cleanUp(): Promise<void> {
   await Promise.all([...open].map((s) => s.close()));
-  removeTempDir();
 }

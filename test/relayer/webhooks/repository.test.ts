@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import { ApiError } from "../../../relayer/domain/errors.js";
 import { hasPrefix, newId } from "../../../relayer/domain/ids.js";
 import type { Database } from "../../../relayer/persistence/database.js";
 import { webhooks } from "../../../relayer/persistence/webhooks.js";
-import { emitEvent, insertMerchant, MASTER_KEY, openDatabase, removeTempDir } from "./helpers.js";
+import { emitEvent, insertMerchant, MASTER_KEY } from "./helpers.js";
+import { openTestDatabase } from "../support/database.js";
 
-after(removeTempDir);
 
 async function endpointFor(db: Database, merchantId: string, enabledEvents: string[] = ["*"]) {
   return db.transaction((sql) =>
@@ -16,11 +16,11 @@ async function endpointFor(db: Database, merchantId: string, enabledEvents: stri
 }
 
 const deliveriesOf = (db: Database, endpointId: string) =>
-  db.read((sql) => webhooks.listDeliveries(sql, endpointId, { limit: 100 }).data);
+  db.read(async (sql) => (await webhooks.listDeliveries(sql, endpointId, { limit: 100 })).data);
 
 describe("webhook endpoints", () => {
   it("are created active with a we_ id and a secret returned once", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint, secret } = await endpointFor(db, merchantId, ["payment_intent.succeeded"]);
     assert.ok(hasPrefix(endpoint.id, "we"));
@@ -30,11 +30,11 @@ describe("webhook endpoints", () => {
       { status: "active", events: ["payment_intent.succeeded"], merchant: merchantId },
     );
     assert.ok(!JSON.stringify(endpoint).includes(secret), "the endpoint object does not carry the secret");
-    db.close();
+    await db.close();
   });
 
   it("are refused for a URL that is not absolute http(s)", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     for (const url of ["/hooks", "ftp://shop.example/hooks", "https://user:pw@shop.example/"]) {
       await assert.rejects(
@@ -43,11 +43,11 @@ describe("webhook endpoints", () => {
         url,
       );
     }
-    db.close();
+    await db.close();
   });
 
   it("are refused with no event types or a malformed one", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     for (const enabledEvents of [[], ["Payment Intent"]]) {
       await assert.rejects(
@@ -55,22 +55,22 @@ describe("webhook endpoints", () => {
         (e: unknown) => e instanceof ApiError && e.param === "enabled_events",
       );
     }
-    db.close();
+    await db.close();
   });
 
   it("are listed per merchant and fetched only by their own merchant", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const [a, b] = [await insertMerchant(db), await insertMerchant(db)];
     const { endpoint } = await endpointFor(db, a);
     assert.deepEqual((await db.read((sql) => webhooks.listEndpoints(sql, a))).map((e) => e.id), [endpoint.id]);
     assert.deepEqual(await db.read((sql) => webhooks.listEndpoints(sql, b)), []);
     assert.equal((await db.read((sql) => webhooks.getEndpoint(sql, endpoint.id, a)))?.id, endpoint.id);
     assert.equal(await db.read((sql) => webhooks.getEndpoint(sql, endpoint.id, b)), undefined);
-    db.close();
+    await db.close();
   });
 
   it("are deleted with their deliveries and attempt log", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint } = await endpointFor(db, merchantId);
     const { deliveryIds } = await emitEvent(db, merchantId, "payment_intent.succeeded", 2_000);
@@ -82,13 +82,13 @@ describe("webhook endpoints", () => {
       sql.get<{ d: number; a: number }>("SELECT (SELECT COUNT(*) FROM webhook_deliveries) AS d, (SELECT COUNT(*) FROM webhook_attempts) AS a"),
     );
     assert.deepEqual({ ...left }, { d: 0, a: 0 });
-    db.close();
+    await db.close();
   });
 });
 
 describe("enqueueForEvent", () => {
   it("creates one pending msg_ delivery, due at the event's time, per subscribed endpoint", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const all = (await endpointFor(db, merchantId, ["*"])).endpoint;
     const exact = (await endpointFor(db, merchantId, ["payment_intent.succeeded", "refund.created"])).endpoint;
@@ -103,75 +103,75 @@ describe("enqueueForEvent", () => {
         { event: event.id, status: "pending", due: 5_000, attempts: 0 },
       );
     }
-    db.close();
+    await db.close();
   });
 
   it("skips endpoints not subscribed to the event's type", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint } = await endpointFor(db, merchantId, ["refund.created"]);
     const { deliveryIds } = await emitEvent(db, merchantId, "payment_intent.succeeded");
     assert.deepEqual(deliveryIds, []);
     assert.deepEqual(await deliveriesOf(db, endpoint.id), []);
-    db.close();
+    await db.close();
   });
 
   it("skips disabled endpoints and other merchants' endpoints", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const [merchantId, other] = [await insertMerchant(db), await insertMerchant(db)];
     const { endpoint } = await endpointFor(db, merchantId);
     await endpointFor(db, other);
     await db.transaction((sql) => webhooks.disableEndpoint(sql, endpoint.id, 2));
     assert.deepEqual((await emitEvent(db, merchantId, "payment_intent.succeeded")).deliveryIds, []);
-    db.close();
+    await db.close();
   });
 
   it("leaves no delivery behind when the event's transaction rolls back", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint } = await endpointFor(db, merchantId);
     const event = { id: newId("evt"), merchantId, type: "payment_intent.succeeded", createdAt: 1 };
     await assert.rejects(
-      db.transaction((sql) => {
-        sql.run("INSERT INTO events (id, merchant_id, type, object_id, data, created_at) VALUES (?, ?, ?, 'pi_1', '{}', 1)", event.id, merchantId, event.type);
-        assert.equal(webhooks.enqueueForEvent(sql, event).length, 1);
+      db.transaction(async (sql) => {
+        await sql.run("INSERT INTO events (id, merchant_id, type, object_id, data, created_at) VALUES (?, ?, ?, 'pi_1', '{}', 1)", event.id, merchantId, event.type);
+        assert.equal((await webhooks.enqueueForEvent(sql, event)).length, 1);
         throw new Error("use case failed");
       }),
       /use case failed/,
     );
     assert.deepEqual(await deliveriesOf(db, endpoint.id), []);
-    db.close();
+    await db.close();
   });
 
   it("is idempotent per endpoint and event", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint } = await endpointFor(db, merchantId);
     const { event } = await emitEvent(db, merchantId, "payment_intent.succeeded");
     assert.deepEqual(await db.transaction((sql) => webhooks.enqueueForEvent(sql, event)), []);
     assert.equal((await deliveriesOf(db, endpoint.id)).length, 1);
-    db.close();
+    await db.close();
   });
 });
 
 describe("deliveries", () => {
   it("are due only once their time has come, and not while their endpoint is disabled", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint } = await endpointFor(db, merchantId);
     const { deliveryIds } = await emitEvent(db, merchantId, "payment_intent.succeeded", 10_000);
-    const due = (now: number) => db.read((sql) => webhooks.dueDeliveries(sql, now, 10).map((d) => d.delivery.id));
+    const due = (now: number) => db.read(async (sql) => (await webhooks.dueDeliveries(sql, now, 10)).map((d) => d.delivery.id));
     assert.deepEqual(await due(9_999), []);
     assert.deepEqual(await due(10_000), deliveryIds);
     await db.transaction((sql) => webhooks.disableEndpoint(sql, endpoint.id, 10_001));
     assert.deepEqual(await due(20_000), []);
     await db.transaction((sql) => webhooks.enableEndpoint(sql, endpoint.id, 10_002));
     assert.deepEqual(await due(20_000), deliveryIds);
-    db.close();
+    await db.close();
   });
 
   it("are listed newest first, a page at a time", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint } = await endpointFor(db, merchantId);
     const ids: string[] = [];
@@ -184,11 +184,11 @@ describe("deliveries", () => {
       [first, second, third].map((p) => [p.data.map((d) => d.id), p.hasMore]),
       [[[ids[4], ids[3]], true], [[ids[2], ids[1]], true], [[ids[0]], false]],
     );
-    db.close();
+    await db.close();
   });
 
   it("are redelivered on request: pending again now, whatever their status, with a fresh schedule", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     await endpointFor(db, merchantId);
     const { deliveryIds } = await emitEvent(db, merchantId, "payment_intent.succeeded", 1_000);
@@ -202,6 +202,6 @@ describe("deliveries", () => {
       { status: "pending", due: 9_000, attempts: 1, cycle: 0 },
     );
     assert.equal(await db.transaction((sql) => webhooks.redeliver(sql, "msg_missing", 9_000)), undefined);
-    db.close();
+    await db.close();
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import { Webhook } from "standardwebhooks";
 
@@ -12,9 +12,9 @@ import {
   parseMasterKey,
   WebhookSecretError,
 } from "../../../relayer/webhooks/secrets.js";
-import { insertMerchant, MASTER_KEY, openDatabase, removeTempDir } from "./helpers.js";
+import { insertMerchant, MASTER_KEY } from "./helpers.js";
+import { openTestDatabase } from "../support/database.js";
 
-after(removeTempDir);
 
 describe("webhook secrets", () => {
   it("are whsec_ followed by the base64 of 32 random bytes, and the package accepts them", () => {
@@ -65,7 +65,7 @@ describe("webhook secrets", () => {
   });
 
   it("are stored encrypted: the endpoint row never holds the plaintext", async () => {
-    const db = openDatabase();
+    const db = await openTestDatabase("webhooks");
     const merchantId = await insertMerchant(db);
     const { endpoint, secret } = await db.transaction((sql) =>
       webhooks.createEndpoint(sql, { merchantId, url: "https://shop.example/hooks", enabledEvents: ["*"] }, MASTER_KEY, 1),
@@ -77,7 +77,7 @@ describe("webhook secrets", () => {
     }
     assert.equal(await db.read((sql) => webhooks.endpointSecret(sql, endpoint.id, MASTER_KEY)), secret);
     await assert.rejects(db.read((sql) => webhooks.endpointSecret(sql, endpoint.id, randomBytes(32))), WebhookSecretError);
-    db.close();
+    await db.close();
   });
 });
 
