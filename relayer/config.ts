@@ -11,11 +11,26 @@ const schema = z
     RPC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8545"),
     DEPLOYMENT_FILE: z.string().min(1),
     DATABASE_PATH: z.string().min(1).default("data/relayer.db"),
-    /** A JSON keystore (encrypted) for the operator key, with its password. */
+    /** PostgreSQL instead of the SQLite file: several relayer instances may share it. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional(),
+    /** Connections each instance keeps to PostgreSQL. */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    /** This instance's name in the leases (default: host, process id and a random suffix). */
+    INSTANCE_ID: z.string().min(1).max(200).optional(),
+    /** How long a lease on a signer key or on following the chain lasts without renewal. */
+    LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
+    /** How often an instance renews its leases and tries to take free ones: a dead holder's key is taken over
+     *  within LEASE_TTL_MS + LEASE_RENEW_MS (13 s by default). */
+    LEASE_RENEW_MS: z.coerce.number().int().min(100).max(100_000).default(3_000),
+    /** JSON keystores (encrypted) for the operator keys, comma-separated, with their password. Several keys are
+     *  several lanes of escrow transactions, each in its own nonce order. */
     SIGNER_KEYSTORE: z.string().min(1).optional(),
     SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
-    /** A raw private key: accepted only on the local development chain. */
-    SIGNER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits").optional(),
+    /** Raw private keys, comma-separated: accepted only on the local development chain. */
+    SIGNER_PRIVATE_KEY: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}(,0x[0-9a-fA-F]{64})*$/, "must be 0x followed by 64 hex digits (several separated by commas)")
+      .optional(),
     /** The compliance officer's key for KYC changes (optional: without it the KYC endpoints answer 503). */
     COMPLIANCE_SIGNER_KEYSTORE: z.string().min(1).optional(),
     COMPLIANCE_SIGNER_KEYSTORE_PASSWORD: z.string().optional(),
@@ -70,6 +85,9 @@ const schema = z
     }
     if (v.RECEIVABLES_SIGNER_KEYSTORE && v.RECEIVABLES_SIGNER_KEYSTORE_PASSWORD === undefined) {
       ctx.issues.push({ code: "custom", path: ["RECEIVABLES_SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with RECEIVABLES_SIGNER_KEYSTORE" });
+    }
+    if (v.LEASE_RENEW_MS * 2 > v.LEASE_TTL_MS) {
+      ctx.issues.push({ code: "custom", path: ["LEASE_RENEW_MS"], input: v, message: "must be at most half of LEASE_TTL_MS, so a live holder renews before its lease runs out" });
     }
     if (v.SIGNER_KEYSTORE && v.SIGNER_KEYSTORE_PASSWORD === undefined) {
       ctx.issues.push({ code: "custom", path: ["SIGNER_KEYSTORE_PASSWORD"], input: v, message: "required with SIGNER_KEYSTORE" });

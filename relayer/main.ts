@@ -1,6 +1,8 @@
 // Composition root: validated config -> database -> chain identity check -> workers -> HTTP. `startRelayer`
 // is what `npm start` and the tests call; run this file directly to start a relayer from the environment.
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import type { Server } from "node:http";
 
 import { Contract, id, JsonRpcProvider, Wallet, type Interface } from "ethers";
@@ -23,6 +25,7 @@ import { rebuildFromChain } from "../audit/index.js";
 import type { DeploymentView } from "../scripts/lib/deployment.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
+import { LeaseKeeper } from "./application/lease-keeper.js";
 import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
 import { parseRegistryLog, registryInterface } from "./chain/receivable-calls.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
@@ -30,15 +33,23 @@ import { assertKeyAllowed, loadConfig, type RelayerConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createLogger, type Logger } from "./http/logging.js";
 import { operations, type ChainTxRow } from "./persistence/chain-store.js";
-import { openDatabase, type Database } from "./persistence/database.js";
+import { openDatabase, type Database, type Sql } from "./persistence/database.js";
 import { ensureChainIdentity } from "./persistence/meta.js";
 import { WebhookDispatcher } from "./webhooks/delivery.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
 
+/** The lease of the one instance that follows the chain: indexer, projections, scheduled work. */
+const CHAIN_FOLLOWER = "chain-follower";
+
 export interface RunningRelayer {
   url: string;
   db: Database;
+  /** The first operator key's address. */
   signer: string;
+  /** Every operator key's address. */
+  signers: string[];
+  /** This instance's name in the leases. */
+  instanceId: string;
   stop(): Promise<void>;
 }
 
@@ -63,7 +74,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   }
   assertKeyAllowed(config, chainId);
 
-  const db = await openDatabase(config.DATABASE_PATH);
+  const db = await openDatabase(config.DATABASE_URL ?? config.DATABASE_PATH, { poolSize: config.DATABASE_POOL_SIZE });
   const escrow = deployment.contracts.PaymentEscrow.address;
   await ensureChainIdentity(db, {
     chainId,
@@ -87,11 +98,14 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     if (!(await contract.hasRole(id(role), wallet.address))) throw new Error(`The signer ${wallet.address} does not hold ${role}`);
     return wallet.connect(provider);
   };
-  const signer = (await signerWithRole(
-    { keystore: config.SIGNER_KEYSTORE, password: config.SIGNER_KEYSTORE_PASSWORD, privateKey: config.SIGNER_PRIVATE_KEY },
-    escrowRoles,
-    "OPERATOR_ROLE",
-  ))!;
+  // One or several operator keys: each is a lane of escrow transactions in its own nonce order.
+  const operatorKeys = config.SIGNER_KEYSTORE
+    ? config.SIGNER_KEYSTORE.split(",").map((keystore) => ({ keystore, password: config.SIGNER_KEYSTORE_PASSWORD }))
+    : (config.SIGNER_PRIVATE_KEY ?? "").split(",").map((privateKey) => ({ privateKey }));
+  const operators: Wallet[] = [];
+  for (const key of operatorKeys) operators.push((await signerWithRole(key, escrowRoles, "OPERATOR_ROLE"))!);
+  if (new Set(operators.map((w) => w.address)).size !== operators.length) throw new Error("The same operator key is configured twice");
+  const signer = operators[0]!;
   const complianceSigner = await signerWithRole(
     { keystore: config.COMPLIANCE_SIGNER_KEYSTORE, password: config.COMPLIANCE_SIGNER_KEYSTORE_PASSWORD, privateKey: config.COMPLIANCE_SIGNER_PRIVATE_KEY },
     registryRoles,
@@ -126,7 +140,6 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     KycRegistry__factory.createInterface(),
     SettlementToken__factory.createInterface(),
   ] as unknown as Interface[];
-  const submitter = new Submitter(db, provider, signer, escrowLane(escrow), { batchSize: config.BATCH_SIZE, repriceAfterMs: config.REPRICE_AFTER_MS }, options.failpoint);
   const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
   // The console's reconciliation: the audit library rebuilds the chain's ledger over this relayer's RPC.
   const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now());
@@ -187,8 +200,6 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     confirmationLatency.observe({ signer: tx.signer }, Math.max(0, confirmedAt - tx.submittedAt) / 1000);
   };
 
-  // Each extra key (compliance: KYC changes; arbiter: dispute resolution; receivables: the parties' signed actions
-  // on the registry) gets its own lane: submitter and confirmer.
   const registryReader = complianceSigner && new RegistryReader(provider, registryAddress);
   const kyc = registryReader && { service: new KycService(registryReader), reader: registryReader };
   const receivableReader = receivableRegistry ? new ReceivableReader(provider, receivableRegistry) : undefined;
@@ -207,7 +218,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     deployment.deploymentBlock,
     config.CONFIRMATIONS,
     allOf(chainActivityHandler(db, reader, payments, now), ...(receivables ? [receivableActivityHandler(db, receivableReader!, receivables, now)] : [])),
-    {},
+    { fence: (sql) => keeper.fence(CHAIN_FOLLOWER)(sql) },
     allOf(chainReorgHandler(db, reader, payments, now), ...(receivables ? [receivableReorgHandler(db, receivableReader!, receivables, now)] : [])),
   );
   const settlePayments = settlementHandler(db, reader, payments, payoutsService, now, kyc?.service);
@@ -219,23 +230,55 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       await applyReceivables?.(sql);
     };
   };
-  const confirmerFor = (address: string, laneSubmitter?: Submitter) =>
+  const confirmerFor = (address: string, laneSubmitter: Submitter, fence: (sql: Sql) => Promise<void>) =>
     new Confirmer(db, provider, address, config.CONFIRMATIONS, settle, errorInterfaces, now, (tx, at, batch) => {
       observeConfirmed(tx, at);
-      laneSubmitter?.learnGas(batch);
-    });
-  const confirmer = confirmerFor(signer.address, submitter);
-  const lanes = (
-    [
-      [arbiterSigner, arbiterLane(escrow)],
-      [complianceSigner, kycLane(registryAddress)],
-      [receivablesSigner, receivableRegistry ? receivablesLane(receivableRegistry) : undefined],
-    ] as const
-  ).flatMap(([laneSigner, lane]) =>
-    laneSigner && lane
-      ? [{ submitter: new Submitter(db, provider, laneSigner, lane, { repriceAfterMs: config.REPRICE_AFTER_MS }), confirmer: confirmerFor(laneSigner.address) }]
-      : [],
-  );
+      laneSubmitter.learnGas(batch);
+    }, fence);
+
+  // ---- leases: several instances may share the database. Each signer key is driven by one instance at a time,
+  // and one instance follows the chain (indexer, projections, scheduled releases and settlement runs).
+  const keyed = [
+    // The operator keys share the escrow lane: key i submits the pending operations of shard i.
+    ...operators.map((wallet, index) => ({
+      wallet,
+      lane: escrowLane(escrow),
+      options: { batchSize: config.BATCH_SIZE, shard: { index, count: operators.length } },
+      failpoint: options.failpoint,
+    })),
+    // Each extra key (compliance: KYC changes; arbiter: dispute resolution; receivables: the parties' signed
+    // actions on the registry) has a lane of its own.
+    ...(
+      [
+        [arbiterSigner, arbiterLane(escrow)],
+        [complianceSigner, kycLane(registryAddress)],
+        [receivablesSigner, receivableRegistry ? receivablesLane(receivableRegistry) : undefined],
+      ] as const
+    ).flatMap(([wallet, lane]) => (wallet && lane ? [{ wallet, lane, options: {}, failpoint: undefined }] : [])),
+  ];
+  const signerLease = (address: string) => `signer:${address.toLowerCase()}`;
+  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const leasesHeld = new Gauge({ name: "relayer_leases_held", help: "Leases this instance holds (1) or not (0)", labelNames: ["lease"], registers: [registry] });
+  const keeper = new LeaseKeeper(db, instanceId, [...keyed.map((k) => signerLease(k.wallet.address)), CHAIN_FOLLOWER], {
+    ttlMs: config.LEASE_TTL_MS,
+    renewMs: config.LEASE_RENEW_MS,
+  }, {
+    acquired: (lease, token) => {
+      leasesHeld.set({ lease }, 1);
+      logger.info({ lease, token, instance: instanceId }, "lease acquired");
+    },
+    lost: (lease, token) => {
+      leasesHeld.set({ lease }, 0);
+      logger.warn({ lease, token, instance: instanceId }, "lease lost");
+    },
+  });
+  const lanes = keyed.map(({ wallet, lane, options: laneOptions, failpoint }) => {
+    const lease = signerLease(wallet.address);
+    const fence = keeper.fence(lease);
+    const submitter = new Submitter(db, provider, wallet, lane, { repriceAfterMs: config.REPRICE_AFTER_MS, ...laneOptions, fence }, failpoint);
+    return { lease, submitter, confirmer: confirmerFor(wallet.address, submitter, fence) };
+  });
+  await keeper.start();
 
   // ---- the worker: one ordered stream per signer key
   // The next block's time, as well as the relayer can tell it: a local chain that mined many blocks quickly runs
@@ -254,20 +297,24 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       const end = tickDuration.startTimer();
       let worked = 0;
       try {
-        await queueDueReleases(db, payments, now, await nextBlockTime());
-        if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
-          nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
-          const queued = await runSettlement(db, chainContext, reader, payoutsService, now);
-          if (queued > 0) logger.info({ payouts: queued }, "settlement run queued payouts");
+        const following = keeper.token(CHAIN_FOLLOWER) !== undefined;
+        if (following) {
+          await queueDueReleases(db, payments, now, await nextBlockTime());
+          if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
+            nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
+            const queued = await runSettlement(db, chainContext, reader, payoutsService, now);
+            if (queued > 0) logger.info({ payouts: queued }, "settlement run queued payouts");
+          }
         }
-        worked = await submitter.tick();
-        await confirmer.tick();
         for (const lane of lanes) {
+          if (keeper.token(lane.lease) === undefined) continue; // another instance drives this key
           worked += await lane.submitter.tick();
           await lane.confirmer.tick();
         }
-        await indexer.tick();
-        worked += await projector.tick();
+        if (following) {
+          await indexer.tick();
+          worked += await projector.tick();
+        }
         head = await provider.getBlockNumber();
       } catch (error) {
         logger.warn({ err: (error as Error).message }, "worker round failed; retrying");
@@ -294,7 +341,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       escrowTokenBalance: (tokenAddress) => SettlementToken__factory.connect(tokenAddress, provider).balanceOf(escrow),
       tokens: [token.address],
     },
-    head: () => Math.max(head, confirmer.head),
+    head: () => Math.max(head, ...lanes.map((lane) => lane.confirmer.head)),
     now,
     webhookMasterKey: config.WEBHOOK_MASTER_KEY,
     rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
@@ -302,8 +349,8 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       database: async () => ({ ok: (await db.read((sql) => sql.get<{ ok: number }>("SELECT 1 AS ok")))?.ok === 1 }),
       rpc: async () => ({ ok: true, detail: `block ${await provider.getBlockNumber()}` }),
       signerBalance: async () => {
-        const balance = await provider.getBalance(signer.address);
-        return { ok: balance > 10n ** 16n, detail: `${balance} wei` };
+        const balances = await Promise.all(operators.map((wallet) => provider.getBalance(wallet.address)));
+        return { ok: balances.every((b) => b > 10n ** 16n), detail: balances.map((b) => `${b} wei`).join(", ") };
       },
       metrics: async () => {
         const counts = await db.read((sql) => operations.countByStatus(sql));
@@ -317,7 +364,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   });
   const address = server.address();
   const url = `http://${config.HOST}:${typeof address === "object" && address ? address.port : config.PORT}`;
-  logger.info({ url, signer: signer.address, chainId, escrow }, "relayer started");
+  logger.info({ url, signers: operators.map((w) => w.address), instance: instanceId, database: db.location, chainId, escrow }, "relayer started");
   // A supervisor (tests, process managers) reads this line to learn the URL when PORT=0.
   if (process.env.RELAYER_ANNOUNCE === "1") console.log(`RELAYER_LISTENING ${url}`);
 
@@ -325,11 +372,14 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     url,
     db,
     signer: signer.address,
+    signers: operators.map((wallet) => wallet.address),
+    instanceId,
     async stop() {
       // Stop taking requests, let the current worker round finish (every step is persisted), then close.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       running = false;
       await Promise.all([current, dispatcher.stop()]);
+      await keeper.stop(); // other instances take this one's keys over at once
       provider.destroy();
       await db.close();
     },

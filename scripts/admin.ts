@@ -80,7 +80,8 @@ const CHAIN_OPTIONS: Record<string, OptionSpec> = {
   deployment: { type: "string" },
 };
 
-const COMMON_HELP = `  --database <path>   the relayer's SQLite file (env DATABASE_PATH, default ${DEFAULT_DATABASE})
+const COMMON_HELP = `  --database <path>   the relayer's SQLite file (env DATABASE_PATH, default ${DEFAULT_DATABASE}), or a
+                      postgres:// URL (env DATABASE_URL, which wins over DATABASE_PATH)
   --json              machine-readable output (results on stdout, errors on stderr)
   -h, --help          this help`;
 
@@ -160,13 +161,13 @@ const keyText = (k: ApiKey) =>
   `${k.id}  ${k.scope.padEnd(10)} ${k.merchantId ?? "-"}  ${k.revokedAt === null ? "active " : "revoked"}  ${new Date(k.createdAt).toISOString()}  ${JSON.stringify(k.label)}`;
 
 function databasePath(ctx: Context): string {
-  return str(ctx.values, "database") ?? ctx.env.DATABASE_PATH ?? DEFAULT_DATABASE;
+  return str(ctx.values, "database") ?? ctx.env.DATABASE_URL ?? ctx.env.DATABASE_PATH ?? DEFAULT_DATABASE;
 }
 
 /** Opens the database; `mustExist` for commands that only read or change existing rows (no stray files on a typo). */
 async function withDatabase<T>(ctx: Context, mustExist: boolean, work: (db: Database) => Promise<T>): Promise<T> {
   const file = databasePath(ctx);
-  if (mustExist && !existsSync(file)) {
+  if (mustExist && !/^postgres(ql)?:\/\//.test(file) && !existsSync(file)) {
     throw new RefusedError("database_not_found", `no database at ${path.resolve(file)} (set --database or DATABASE_PATH)`);
   }
   const db = await openDatabase(file);

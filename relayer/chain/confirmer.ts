@@ -47,12 +47,21 @@ export class Confirmer {
     private readonly now: () => number = Date.now,
     /** Told of each transaction it confirms (metrics, and the submitter's gas per batch item). */
     private readonly onConfirmed: (tx: ChainTxRow, confirmedAt: number, batch: ConfirmedBatch) => void = () => {},
+    /** Runs first in every transaction it writes: throws if this instance no longer holds the signer's lease. */
+    private readonly fence: (sql: Sql) => Promise<void> = async () => {},
   ) {
     this.#parseLog = logParser([escrowInterface, ...errorInterfaces]);
   }
 
   /** Decodes the events of the escrow and of the other contracts the lanes call (e.g. the receivable registry). */
   readonly #parseLog: LogParser;
+
+  #write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (sql) => {
+      await this.fence(sql);
+      return work(sql);
+    });
+  }
 
   /** One round over every transaction in flight. Returns how many changed state. */
   async tick(): Promise<number> {
@@ -70,13 +79,13 @@ export class Confirmer {
     if (!receipt) {
       if (tx.status === "mined") {
         // Its block was reorged away and the node has no receipt: the submitter broadcasts the same bytes again.
-        await this.db.transaction((sql) => chainTransactions.markUnmined(sql, tx.id, this.now()));
+        await this.#write((sql) => chainTransactions.markUnmined(sql, tx.id, this.now()));
         return 1;
       }
       return 0;
     }
     if (tx.status === "submitted" || tx.blockHash !== receipt.blockHash) {
-      await this.db.transaction((sql) =>
+      await this.#write((sql) =>
         chainTransactions.markMined(
           sql,
           tx.id,
@@ -90,7 +99,7 @@ export class Confirmer {
     if (canonical?.hash !== receipt.blockHash) return 0; // a reorg in progress: look again next round
     const settled = await this.#outcomes(tx, receipt);
     const apply = await this.onSettled(settled);
-    await this.db.transaction(async (sql) => {
+    await this.#write(async (sql) => {
       await chainTransactions.markConfirmed(sql, tx.id, this.now());
       for (const s of settled) await operations.settle(sql, s.operation.id, s.outcome, this.now());
       await apply(sql);

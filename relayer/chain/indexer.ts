@@ -47,11 +47,20 @@ export interface IndexerOptions {
   maxRange: number;
   /** How many recent range ends keep their hash for reorg detection. */
   keepBlocks: number;
+  /** Runs first in every transaction it writes: throws if this instance no longer holds the chain follower's lease. */
+  fence: (sql: Sql) => Promise<void>;
 }
 
 export class Indexer {
   readonly #options: IndexerOptions;
   readonly #byAddress: Map<string, FollowedContract>;
+
+  #write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (sql) => {
+      await this.#options.fence(sql);
+      return work(sql);
+    });
+  }
 
   constructor(
     private readonly db: Database,
@@ -64,7 +73,7 @@ export class Indexer {
     private readonly onReorg: ReorgHandler = async () => async () => {},
     private readonly now: () => number = Date.now,
   ) {
-    this.#options = { maxRange: 2_000, keepBlocks: 256, ...options };
+    this.#options = { maxRange: 2_000, keepBlocks: 256, fence: async () => {}, ...options };
     this.#byAddress = new Map(contracts.map((c) => [c.address.toLowerCase(), c]));
   }
 
@@ -99,7 +108,7 @@ export class Indexer {
       return [known, stored] as const;
     });
     const apply = await this.onLogs(logs.filter((l) => !ours.has(l.txHash) && !indexed.has(l)));
-    await this.db.transaction(async (sql) => {
+    await this.#write(async (sql) => {
       for (const log of logs) {
         await sql.run(
           `INSERT INTO chain_logs (block_number, block_hash, log_index, tx_hash, event, payment_id, data, contract)
@@ -160,7 +169,7 @@ export class Indexer {
       if ((await this.provider.getTransactionReceipt(tx.mined_hash))?.blockHash !== tx.block_hash) orphaned.push(tx.id);
     }
     const apply = await this.onReorg(dropped);
-    await this.db.transaction(async (sql) => {
+    await this.#write(async (sql) => {
       for (const id of orphaned) await chainTransactions.markUnmined(sql, id, this.now());
       // The auditor's ledger forgets what it projected above `keep`; the logs still on the chain are projected again.
       await ledger.rewind(sql, keep);

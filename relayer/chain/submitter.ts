@@ -5,8 +5,8 @@
 //   4. a transaction stuck in the mempool is replaced at the same nonce with fees raised by >= 10%, every hash kept.
 import { isError, keccak256, type JsonRpcProvider, type Wallet } from "ethers";
 
-import type { Database } from "../persistence/database.js";
-import { chainTransactions, operations, type ChainTxRow } from "../persistence/chain-store.js";
+import type { Database, Sql } from "../persistence/database.js";
+import { chainTransactions, operations, type ChainTxRow, type Shard } from "../persistence/chain-store.js";
 import type { Lane } from "./lanes.js";
 
 /** Osaka (EIP-7825) caps one transaction at 2^24 gas. */
@@ -21,6 +21,13 @@ export interface SubmitterOptions {
   feeBumpPercent: number;
   /** Gas used when an estimate is impossible (the transaction will revert; the confirmer classifies it). */
   fallbackGasLimit: bigint;
+  /** Which of the lane's pending operations this key submits, when the lane has several keys. */
+  shard: Shard;
+  /**
+   * Runs first in every transaction that writes for this key, and throws if this instance no longer holds the
+   * key's lease: a holder paused past its lease cannot allocate, sign or record anything once another took over.
+   */
+  fence: (sql: Sql) => Promise<void>;
 }
 
 export const DEFAULT_SUBMITTER_OPTIONS: SubmitterOptions = {
@@ -28,6 +35,8 @@ export const DEFAULT_SUBMITTER_OPTIONS: SubmitterOptions = {
   repriceAfterMs: 30_000,
   feeBumpPercent: 20,
   fallbackGasLimit: 2_000_000n,
+  shard: { index: 0, count: 1 },
+  fence: async () => {},
 };
 
 /** Called at named points so crash tests can kill the process exactly there. */
@@ -55,6 +64,14 @@ export class Submitter {
     private readonly now: () => number = Date.now,
   ) {
     this.#options = { ...DEFAULT_SUBMITTER_OPTIONS, ...options };
+  }
+
+  /** A transaction that writes for this key: fenced by the key's lease. */
+  #write<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (sql) => {
+      await this.#options.fence(sql);
+      return work(sql);
+    });
   }
 
   get signer(): string {
@@ -90,7 +107,7 @@ export class Submitter {
       const maxPriorityFeePerGas = max(bump(tx.maxPriorityFeePerGas ?? 0n), fees.maxPriorityFeePerGas ?? 0n);
       const maxFeePerGas = max(bump(tx.maxFeePerGas ?? 0n), (fees.maxFeePerGas ?? 0n) + maxPriorityFeePerGas);
       await this.#signAndStore(tx, { maxFeePerGas, maxPriorityFeePerGas });
-      await this.db.transaction((sql) => chainTransactions.touchSubmitted(sql, tx.id, this.now()));
+      await this.#write((sql) => chainTransactions.touchSubmitted(sql, tx.id, this.now()));
       await this.#broadcast((await this.db.read((sql) => chainTransactions.get(sql, tx.id)))!);
     }
     return stuck.length;
@@ -98,15 +115,15 @@ export class Submitter {
 
   async #sendPending(): Promise<number> {
     const ops = await this.db.read(async (sql) => {
-      const kind = await operations.oldestPendingKind(sql, this.lane.kinds);
+      const kind = await operations.oldestPendingKind(sql, this.lane.kinds, this.#options.shard);
       if (!kind) return [];
-      return await operations.pending(sql, [kind], this.lane.batchable(kind) ? this.#options.batchSize : 1);
+      return await operations.pending(sql, [kind], this.lane.batchable(kind) ? this.#options.batchSize : 1, this.#options.shard);
     });
     if (ops.length === 0) return 0;
     const data = this.lane.encode(ops);
     const chainNonce = await this.provider.getTransactionCount(this.signer, "latest");
     // 1. nonce and operations recorded together, before signing
-    const tx = await this.db.transaction(async (sql) => {
+    const tx = await this.#write(async (sql) => {
       const allocated = await chainTransactions.allocate(sql, { signer: this.signer, to: this.lane.to, data, chainNonce }, this.now());
       await operations.assign(
         sql,
@@ -147,7 +164,7 @@ export class Submitter {
       ...feeFields,
     });
     const hash = keccak256(raw);
-    await this.db.transaction((sql) =>
+    await this.#write((sql) =>
       chainTransactions.recordSigned(sql, tx.id, { raw, hash, gasLimit, ...feeFields }, this.now()),
     );
     this.failpoint("after_raw_persisted");
@@ -196,7 +213,7 @@ export class Submitter {
       if (!benign.some((text) => message.includes(text))) throw error;
     }
     this.failpoint("after_broadcast");
-    await this.db.transaction((sql) => chainTransactions.markSubmitted(sql, tx.id, this.now()));
+    await this.#write((sql) => chainTransactions.markSubmitted(sql, tx.id, this.now()));
   }
 }
 

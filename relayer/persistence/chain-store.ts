@@ -79,33 +79,58 @@ function toChainTx(r: ChainTxRecord): ChainTxRow {
 
 const OPERATION_COLUMNS = "id, kind, intent_id AS intentId, payload, status, tx_id AS txId";
 
+/** Key `index` of a lane's `count` keys submits the pending operations whose shard % count = index. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+const WHOLE: Shard = { index: 0, count: 1 };
+
+/** An operation's shard: from its intent, so all operations of one intent go to one key (FNV-1a, 16 bits). */
+export function shardOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) & 0xffff;
+}
+
 export const operations = {
   async insert(sql: Sql, op: { kind: string; intentId: string | null; payload: unknown }, now: number): Promise<number> {
+    const payload = JSON.stringify(op.payload, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
     const row = await sql.get<{ id: number }>(
-      "INSERT INTO operations (kind, intent_id, payload, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id",
+      "INSERT INTO operations (kind, intent_id, payload, status, shard, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id",
       op.kind,
       op.intentId,
-      JSON.stringify(op.payload, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      payload,
+      shardOf(op.intentId ?? payload),
       now,
       now,
     );
     return Number(row!.id);
   },
 
-  /** The oldest pending operations of `kinds`, in order. */
-  async pending(sql: Sql, kinds: readonly string[], limit: number): Promise<OperationRow[]> {
+  /** The oldest pending operations of `kinds` (in `shard`, when a lane has several keys), in order. */
+  async pending(sql: Sql, kinds: readonly string[], limit: number, shard: Shard = WHOLE): Promise<OperationRow[]> {
     const marks = kinds.map(() => "?").join(", ");
     return await sql.all<OperationRow>(
-      `SELECT ${OPERATION_COLUMNS} FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT ?`,
+      `SELECT ${OPERATION_COLUMNS} FROM operations WHERE status = 'pending' AND kind IN (${marks}) AND shard % ? = ? ORDER BY id LIMIT ?`,
       ...kinds,
+      shard.count,
+      shard.index,
       limit,
     );
   },
 
-  /** The kind of the oldest pending operation among `kinds` (one lane's). */
-  async oldestPendingKind(sql: Sql, kinds: readonly string[]): Promise<string | undefined> {
+  /** The kind of the oldest pending operation among `kinds` (one lane's, in `shard`). */
+  async oldestPendingKind(sql: Sql, kinds: readonly string[], shard: Shard = WHOLE): Promise<string | undefined> {
     const marks = kinds.map(() => "?").join(", ");
-    return (await sql.get<{ kind: string }>(`SELECT kind FROM operations WHERE status = 'pending' AND kind IN (${marks}) ORDER BY id LIMIT 1`, ...kinds))?.kind;
+    const row = await sql.get<{ kind: string }>(
+      `SELECT kind FROM operations WHERE status = 'pending' AND kind IN (${marks}) AND shard % ? = ? ORDER BY id LIMIT 1`,
+      ...kinds,
+      shard.count,
+      shard.index,
+    );
+    return row?.kind;
   },
 
   async ofTransaction(sql: Sql, txId: number): Promise<OperationRow[]> {

@@ -195,7 +195,9 @@ export async function mapInOrder<T, U>(items: Iterable<T>, each: (item: T) => Pr
 }
 
 /** `postgres://…` or `postgresql://…` opens PostgreSQL, anything else is a SQLite file path. */
-export async function openDatabase(location: string, options?: { synchronous?: "FULL" | "NORMAL" }): Promise<Database> {
-  if (/^postgres(ql)?:\/\//.test(location)) throw new Error("PostgreSQL support is not built yet");
-  return new SqliteDatabase({ path: location, ...options });
+export async function openDatabase(location: string, options: { synchronous?: "FULL" | "NORMAL"; poolSize?: number } = {}): Promise<Database> {
+  if (/^postgres(ql)?:\/\//.test(location)) {
+    return (await import("./postgres.js")).PostgresDatabase.open(location, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
+  }
+  return new SqliteDatabase({ path: location, ...(options.synchronous ? { synchronous: options.synchronous } : {}) });
 }

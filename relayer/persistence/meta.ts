@@ -29,7 +29,7 @@ export async function ensureChainIdentity(db: Database, identity: ChainIdentity)
       throw new Error(
         `The database ${db.location} belongs to another chain or deployment (${differences
           .map(([key, value]) => `${key}: stored ${stored[key]}, now ${value}`)
-          .join("; ")}). A local development chain is ephemeral: delete the database file to start fresh against a new chain.`,
+          .join("; ")}). A local development chain is ephemeral: ${db.dialect === "postgres" ? "drop and create the database" : "delete the database file"} to start fresh against a new chain.`,
       );
     }
   });

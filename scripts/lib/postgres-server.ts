@@ -45,7 +45,7 @@ export function postgresBinDir(): string {
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
   const bin = postgresBinDir();
   // As root, run the server's programs as the package's `postgres` user, which must own the data directory.
-  const user = process.getuid?.() === 0 ? postgresUser() : {};
+  const user: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUser() : {};
   const dataDir = path.resolve(options.dataDir);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     mkdirSync(dataDir, { recursive: true });

@@ -35,6 +35,7 @@ export function childEnvFor(system: TestSystem, overrides: Record<string, string
     RPC_URL: system.chain.rpcUrl,
     DEPLOYMENT_FILE: system.credentials.deploymentFile,
     DATABASE_PATH: system.config.DATABASE_PATH,
+    ...(system.config.DATABASE_URL ? { DATABASE_URL: system.config.DATABASE_URL } : {}),
     SIGNER_PRIVATE_KEY: devWallet(1).privateKey,
     WEBHOOK_MASTER_KEY: randomBytes(32).toString("hex"),
     PORT: "0",

@@ -1,20 +1,36 @@
-// A fresh, migrated database for a unit test: a SQLite file of its own in a temporary folder, which is removed when
-// the test process exits.
+// Fresh, migrated databases for tests. By default a SQLite file of its own in a temporary folder (removed when the
+// test process exits). With RELAYER_TEST_DATABASE=postgres (the suite's PostgreSQL pass, run by
+// scripts/with-postgres.ts), a fresh database on the PostgreSQL server at TEST_DATABASE_URL instead.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { SqliteDatabase, type Database } from "../../../relayer/persistence/database.js";
+import { openDatabase, type Database } from "../../../relayer/persistence/database.js";
+import { createDatabase } from "../../../scripts/lib/postgres-server.js";
+
+export const onPostgres = process.env.RELAYER_TEST_DATABASE === "postgres";
 
 let dir: string | undefined;
 let opened = 0;
 
-/** `name` says what the database is for (it names the file, made unique). */
-export async function openTestDatabase(name: string): Promise<Database> {
+/** Where a fresh database for `name` is: a new file path, or the URL of a new PostgreSQL database. */
+export async function testDatabaseLocation(name: string): Promise<string> {
+  if (onPostgres) {
+    const server = process.env.TEST_DATABASE_URL;
+    if (!server) throw new Error("RELAYER_TEST_DATABASE=postgres needs TEST_DATABASE_URL (run the tests through scripts/with-postgres.ts)");
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 30);
+    return createDatabase(server, `t_${slug}_${randomBytes(5).toString("hex")}`);
+  }
   if (dir === undefined) {
     const created = mkdtempSync(path.join(tmpdir(), "relayer-test-db-"));
     process.on("exit", () => rmSync(created, { recursive: true, force: true }));
     dir = created;
   }
-  return new SqliteDatabase({ path: path.join(dir, `${name}-${++opened}.db`) });
+  return path.join(dir, `${name}-${++opened}.db`);
+}
+
+/** `name` says what the database is for (it names the file or database, made unique). */
+export async function openTestDatabase(name: string): Promise<Database> {
+  return openDatabase(await testDatabaseLocation(name));
 }

@@ -11,6 +11,7 @@ import { enableReceivables, issueApiKey, registerMerchant } from "../../../relay
 import { loadConfig, type RelayerConfig } from "../../../relayer/config.js";
 import type { Logger } from "../../../relayer/http/logging.js";
 import { startRelayer, type RunningRelayer } from "../../../relayer/main.js";
+import { onPostgres, testDatabaseLocation } from "./database.js";
 import { deployAndSeed, freePort, startLocalChain, type DemoCredentials, type LocalChain } from "../../../scripts/lib/local-chain.js";
 import { PaymentEscrow__factory } from "../../../typechain-types/index.js";
 
@@ -70,6 +71,8 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       RPC_URL: chain.rpcUrl,
       DEPLOYMENT_FILE: credentials.deploymentFile,
       DATABASE_PATH: path.join(dir, "relayer.db"),
+      // The suite's PostgreSQL pass: a fresh database on the test server instead of the file.
+      ...(onPostgres ? { DATABASE_URL: await testDatabaseLocation("system") } : {}),
       SIGNER_PRIVATE_KEY: devWallet(1).privateKey, // the deployment's operator (account 1)
       COMPLIANCE_SIGNER_PRIVATE_KEY: devWallet(2).privateKey, // the deployment's compliance officer (account 2)
       ARBITER_SIGNER_PRIVATE_KEY: devWallet(3).privateKey, // the deployment's arbiter (account 3)
