@@ -36,3 +36,13 @@ describe("SQL dialect rewrites for PostgreSQL", () => {
     assert.doesNotMatch(audit, /CREATE TABLE ledger_entries \(\n {2}rowid/, "a WITHOUT ROWID table gets no rowid");
   });
 });
+
+describe("migrations for PostgreSQL", () => {
+  it("moves a reference to a table created further down into an ALTER TABLE at the end", () => {
+    const sql = "CREATE TABLE a (\n  id TEXT PRIMARY KEY,\n  b_id INTEGER REFERENCES b (id),\n  self TEXT REFERENCES a (id)\n);\nCREATE TABLE b (\n  id INTEGER PRIMARY KEY AUTOINCREMENT\n);";
+    const out = migrationToPostgres(sql);
+    assert.match(out, /b_id BIGINT,\n/);
+    assert.match(out, /self TEXT REFERENCES a \(id\)/, "a reference to a table already created stays inline");
+    assert.match(out, /ALTER TABLE a ADD FOREIGN KEY \(b_id\) REFERENCES b \(id\);$/);
+  });
+});
