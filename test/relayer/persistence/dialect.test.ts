@@ -24,6 +24,7 @@ describe("SQL dialect rewrites for PostgreSQL", () => {
     );
     assert.equal(toPostgres("SELECT GROUP_CONCAT(kind) FROM o"), "SELECT string_agg(kind, ',') FROM o");
     assert.equal(toPostgres("SELECT json_object('id', e.id)"), "SELECT json_build_object('id', e.id)");
+    assert.equal(toPostgres("SELECT secret_hash AS secretHash, id AS id FROM k"), 'SELECT secret_hash AS "secretHash", id AS id FROM k', "camelCase aliases keep their case");
   });
 
   it("gives every migration's rowid table an explicit rowid, and turns AUTOINCREMENT into an identity column", () => {

@@ -78,7 +78,7 @@ export async function startSystem(env: Record<string, string> = {}, options: { l
       ARBITER_SIGNER_PRIVATE_KEY: devWallet(3).privateKey, // the deployment's arbiter (account 3)
       ...(receivableRegistry ? { RECEIVABLES_SIGNER_PRIVATE_KEY: devWallet(RECEIVABLES_SIGNER_INDEX).privateKey } : {}),
       PORT: "0",
-      LOG_LEVEL: "silent",
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", // TEST_LOG_LEVEL=error shows what went wrong
       POLL_INTERVAL_MS: "25",
       WEBHOOK_MASTER_KEY: randomBytes(32).toString("hex"),
       WEBHOOK_POLL_INTERVAL_MS: "50",
