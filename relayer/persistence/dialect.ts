@@ -9,6 +9,7 @@
 //   json_object(               -> json_build_object(
 //   GROUP_CONCAT(x)            -> string_agg(x, ',')
 //   AS camelCase               -> AS "camelCase" (PostgreSQL folds unquoted names to lower case)
+//   INDEXED BY i               -> dropped (SQLite's planner hint; PostgreSQL's planner picks the index itself)
 //
 // and, in migrations only: INTEGER PRIMARY KEY AUTOINCREMENT -> an identity column; WITHOUT ROWID dropped; and
 // every other table gets the `rowid` column SQLite gives it implicitly (some lists keep insertion order by it).
@@ -53,6 +54,7 @@ function rewriteFunctions(sql: string): string {
     .replace(/\bjson_each\(([^()]+)\)(\s+(?:AS\s+)?)(\w+)/gi, "jsonb_array_elements_text(($1)::jsonb)$2$3(value)")
     .replace(/\bjson_object\(/gi, "json_build_object(")
     .replace(/\bGROUP_CONCAT\(([^()]+)\)/gi, "string_agg($1, ',')")
+    .replace(/\s+INDEXED BY \w+/g, "")
     .replace(/\bINTEGER\b/g, "BIGINT")
     .replace(/\bAS\s+([a-z][a-z0-9]*[A-Z][A-Za-z0-9]*)\b/g, 'AS "$1"');
 }

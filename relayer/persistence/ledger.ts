@@ -477,7 +477,7 @@ export const ledger = {
 
   /** How many payments are in `status`, counted up to `cap` (a page view never counts a whole table). */
   async countInStatus(sql: Sql, status: ChainStatusName, cap: number): Promise<number> {
-    return (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM chain_payments WHERE status = ? LIMIT ?)", status, cap))?.n ?? 0;
+    return (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM chain_payments WHERE status = ? LIMIT ?) AS capped", status, cap))?.n ?? 0;
   },
 
   /** Every escrow log of one payment, in chain order. */

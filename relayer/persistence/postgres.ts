@@ -20,7 +20,15 @@ const { Pool } = pg;
 
 /** SQLSTATEs after which a transaction is run again: serialization_failure, deadlock_detected. */
 const RETRYABLE = new Set(["40001", "40P01"]);
+/**
+ * unique_violation: two concurrent transactions that both checked a key was free (through another index than the
+ * violated one, so PostgreSQL cannot report a serialization failure) and both inserted it. Run again, the loser
+ * sees the winner's row and answers as it would have one after the other (e.g. order_ref_duplicate). A real
+ * duplicate fails the same way every time, so it is retried only a few times.
+ */
+const UNIQUE_VIOLATION = "23505";
 const MAX_ATTEMPTS = 30;
+const MAX_UNIQUE_ATTEMPTS = 3;
 /** A constant key for the advisory lock that lets one instance at a time apply migrations. */
 const MIGRATION_LOCK = 7_305_112_001;
 
@@ -88,7 +96,9 @@ export class PostgresDatabase implements Database {
           return value;
         } catch (error) {
           await client.query("ROLLBACK");
-          if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
+          const code = sqlState(error);
+          const retry = RETRYABLE.has(code) ? attempt < MAX_ATTEMPTS : code === UNIQUE_VIOLATION && attempt < MAX_UNIQUE_ATTEMPTS;
+          if (!retry) throw error;
           // Back off a little, at random, so the transactions that collided do not collide again.
           await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
         }
@@ -168,8 +178,8 @@ export class PostgresDatabase implements Database {
   }
 }
 
-function isRetryable(error: unknown): boolean {
-  return typeof error === "object" && error !== null && RETRYABLE.has((error as { code?: string }).code ?? "");
+function sqlState(error: unknown): string {
+  return typeof error === "object" && error !== null ? String((error as { code?: unknown }).code ?? "") : "";
 }
 
 /** The URL without its password, for messages and logs. */

@@ -85,7 +85,7 @@ export const receivableRegister = {
   /** How many receivables are overdue (see `overdue`), counted up to `max`. */
   async countOverdue(sql: Sql, dueBy: number, max: number): Promise<number> {
     return (await sql.get<{ n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM receivables INDEXED BY receivables_open_by_due WHERE ${OPEN_STATES} AND due_at <= ? LIMIT ?)`,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM receivables INDEXED BY receivables_open_by_due WHERE ${OPEN_STATES} AND due_at <= ? LIMIT ?) AS capped`,
       dueBy,
       max,
     ))!.n;

@@ -23,6 +23,7 @@ describe("SQL dialect rewrites for PostgreSQL", () => {
       "EXISTS (SELECT 1 FROM jsonb_array_elements_text((w.enabled_events)::jsonb) j(value) WHERE j.value IN ($1, $2))",
     );
     assert.equal(toPostgres("SELECT GROUP_CONCAT(kind) FROM o"), "SELECT string_agg(kind, ',') FROM o");
+    assert.equal(toPostgres("SELECT * FROM r INDEXED BY r_by_due WHERE a = ?"), "SELECT * FROM r WHERE a = $1", "SQLite's index hint is dropped");
     assert.equal(toPostgres("SELECT json_object('id', e.id)"), "SELECT json_build_object('id', e.id)");
     assert.equal(toPostgres("SELECT secret_hash AS secretHash, id AS id FROM k"), 'SELECT secret_hash AS "secretHash", id AS id FROM k', "camelCase aliases keep their case");
   });
