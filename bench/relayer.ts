@@ -1,5 +1,5 @@
 // `npm run bench:relayer`: the relayer's end-to-end throughput against the raw throughput of the same local
-// node, from ONE run on ONE `hardhat node` (automine). Writes reports/relayer.json.
+// node, from ONE run on ONE `hardhat node` (automine). Writes reports/relayer.json; with `-- --instances N --signers K --db postgres`, several relayer instances on one PostgreSQL, reports/relayer-cluster.json (with the failover time, takeover_s).
 //
 //   1. raw_chain_tx_per_s: 2,000 presigned settlement-token transfers (one funded key -> existing holders),
 //      sent as one ordered stream of JSON-RPC batches of 100 over HTTP, counted until every receipt exists.
@@ -14,18 +14,20 @@
 // Everything the bench starts is stopped on exit, failure or timeout (BENCH_TIMEOUT_S, default 900 s).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { DatabaseSync } from "node:sqlite";
+import { parseArgs } from "node:util";
 
 import { encodeBytes32String, HDNodeWallet, id, Interface, JsonRpcProvider, Wallet } from "ethers";
 
 import { issueApiKey, registerMerchant } from "../relayer/application/admin.js";
 import { countryCode, KycTier } from "../relayer/chain/typed-data.js";
-import { SqliteDatabase } from "../relayer/persistence/database.js";
+import { openDatabase } from "../relayer/persistence/database.js";
 import { deployAndSeed, freePort, startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
+import { createDatabase, startPostgresServer } from "../scripts/lib/postgres-server.js";
+import { ROLE_IDS } from "../scripts/lib/roles.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
 import { MemorySampler, cmdline, cpuSecondsOf, descendants, workerProcess } from "./lib/proc.js";
 import { rpc, rpcBatch } from "./lib/rpc.js";
@@ -44,6 +46,20 @@ const PAYMENT_PHASE_TIMEOUT_S = num("BENCH_PAYMENT_TIMEOUT_S", 480);
 const WATCH_INTERVAL_MS = 100;
 /** BENCH_RPC_PROFILE=1 puts a counting proxy between the relayer and the node (a profiling run, not the figure). */
 const RPC_PROFILE = process.env.BENCH_RPC_PROFILE === "1";
+/** `--instances N --signers K --db sqlite|postgres`: several relayer processes sharing one PostgreSQL (issue 6). */
+const CLUSTER = (() => {
+  const { values } = parseArgs({ options: { instances: { type: "string", default: "1" }, signers: { type: "string", default: "1" }, db: { type: "string", default: "sqlite" } } });
+  const instances = Number(values.instances);
+  const signers = Number(values.signers);
+  const db = values.db;
+  if (!Number.isInteger(instances) || instances < 1 || instances > 8) throw new Error("--instances must be 1 to 8");
+  if (!Number.isInteger(signers) || signers < 1 || signers > 4) throw new Error("--signers must be 1 to 4");
+  if (db !== "sqlite" && db !== "postgres") throw new Error("--db must be sqlite or postgres");
+  if (instances > 1 && db !== "postgres") throw new Error("several instances share a PostgreSQL database: add --db postgres");
+  return { instances, signers, db, clustered: instances > 1 || signers > 1 || db === "postgres" };
+})();
+/** Dev accounts of the extra operator keys (0-15 are the deployment's roles and demo accounts). */
+const FIRST_EXTRA_OPERATOR = 16;
 const AMOUNT = "1000000"; // 1.00 token per payment
 /** Relayer settings: the defaults of relayer/config.ts unless overridden by BENCH_RELAYER_<NAME>. */
 const RELAYER_OVERRIDES = Object.fromEntries(
@@ -315,8 +331,17 @@ async function main(): Promise<void> {
   log(`raw chain: ${RAW_TXS} transfers mined in ${round(rawMs)} ms = ${round(rawTps)} tx/s (${rawBlocks.size} blocks)`);
 
   // ---- 2. the relayer: merchants and keys in its database, then the child process
-  const databasePath = path.join(dir, "relayer.db");
-  const setupDb = new SqliteDatabase({ path: databasePath });
+  let location = path.join(dir, "relayer.db");
+  if (CLUSTER.db === "postgres") {
+    chmodSync(dir, 0o711); // the server may run as the postgres user
+    const server = await startPostgresServer({ dataDir: path.join(dir, "postgres") }); // durable: fsync on, as in production
+    cleanups.push(() => server.stop());
+    location = await createDatabase(server.url, "relayer_bench");
+    log(`PostgreSQL on 127.0.0.1:${server.port} (fsync and synchronous_commit on)`);
+  }
+  const operatorKeys = [devWallet(1), ...Array.from({ length: CLUSTER.signers - 1 }, (_, i) => devWallet(FIRST_EXTRA_OPERATOR + i))];
+  for (const operator of operatorKeys.slice(1)) await (await escrow.grantRole(ROLE_IDS.OPERATOR, operator.address)).wait();
+  const setupDb = await openDatabase(location);
   const clientKeys: { key: string; merchant: number }[] = [];
   const watcherKeys: string[] = [];
   const merchantIds: string[] = [];
@@ -349,8 +374,8 @@ async function main(): Promise<void> {
   const relayerEnv: Record<string, string> = {
     RPC_URL: profiler?.url ?? chain.rpcUrl,
     DEPLOYMENT_FILE: credentials.deploymentFile,
-    DATABASE_PATH: databasePath,
-    SIGNER_PRIVATE_KEY: devWallet(1).privateKey, // the deployment's operator
+    ...(CLUSTER.db === "postgres" ? { DATABASE_URL: location } : { DATABASE_PATH: location }),
+    SIGNER_PRIVATE_KEY: operatorKeys.map((w) => w.privateKey).join(","), // the deployment's operator, and the extra ones
     PORT: "0",
     LOG_LEVEL: "warn",
     WEBHOOK_MASTER_KEY: randomBytes(32).toString("hex"),
@@ -361,12 +386,22 @@ async function main(): Promise<void> {
     await run(path.resolve("node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"]);
   }
   log(`starting the relayer (${RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "node build/relayer/main.js"})`);
-  const relayer = await startRelayerChild(relayerEnv);
-  cleanups.push(() => relayer.stop());
-  const sampler = new MemorySampler(relayer.workerPid).start();
-  cleanups.push(() => sampler.stop());
-  log(`relayer at ${relayer.url}; wrapper pid ${relayer.pid}, node pid ${relayer.workerPid} (${cmdline(relayer.workerPid).slice(0, 120)})`);
+  const relayers: RelayerChild[] = [];
+  for (let i = 0; i < CLUSTER.instances; i++) {
+    const started = await startRelayerChild(relayerEnv);
+    relayers.push(started);
+    cleanups.push(() => started.stop());
+  }
+  const relayer = relayers[0]!;
+  const samplers = relayers.map((r) => new MemorySampler(r.workerPid).start());
+  cleanups.push(() => samplers.forEach((s) => s.stop()));
+  const sampler = samplers[0]!;
+  /** The highest peak RSS of any one instance, in MB. */
+  const peakRssMb = () => Math.max(...samplers.map((s) => Math.max(s.maxRssKb, s.maxHwmKb))) / 1024;
+  for (const r of relayers) log(`relayer at ${r.url}; wrapper pid ${r.pid}, node pid ${r.workerPid} (${cmdline(r.workerPid).slice(0, 120)})`);
   const rssAtStartKb = sampler.maxRssKb;
+  /** Client c (and watcher c) talks to instance c mod N: the load is spread over the instances. */
+  const urlFor = (c: number) => relayers[c % relayers.length]!.url;
 
   // ---- the payment run
   const total = CLIENTS * INTENTS_PER_CLIENT;
@@ -387,7 +422,7 @@ async function main(): Promise<void> {
   const nodePids = [chain.process.pid!, ...descendants(chain.process.pid!)];
   const cpuNow = () => ({
     node: nodePids.reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0),
-    relayer: cpuSecondsOf(relayer.workerPid) ?? 0,
+    relayer: relayers.reduce((sum, r) => sum + (cpuSecondsOf(r.workerPid) ?? 0), 0),
     bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   });
   const cpuBefore = cpuNow();
@@ -398,7 +433,7 @@ async function main(): Promise<void> {
     const buyer = buyers[c]!;
     for (let k = 0; k < INTENTS_PER_CLIENT; k++) {
       if (Date.now() > phaseDeadline) throw new Error("payment phase deadline passed while creating");
-      const created = await api(relayer.url, key, "POST", "/v1/payment_intents", {
+      const created = await api(urlFor(c), key, "POST", "/v1/payment_intents", {
         amount: AMOUNT,
         token: tokenAddress,
         buyer: buyer.address,
@@ -410,7 +445,7 @@ async function main(): Promise<void> {
       createdAt.set(created.body.id, performance.now());
       const { domain, types, message } = created.body.authorization.typed_data;
       const signature = await buyer.signTypedData(domain, types, message);
-      const confirmed = await api(relayer.url, key, "POST", `/v1/payment_intents/${created.body.id}/confirm`, { signature }, { "Idempotency-Key": randomUUID() });
+      const confirmed = await api(urlFor(c), key, "POST", `/v1/payment_intents/${created.body.id}/confirm`, { signature }, { "Idempotency-Key": randomUUID() });
       if (confirmed.status !== 202) throw new Error(`confirm answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
       confirmMs.push(confirmed.ms);
       confirmedRequests += 1;
@@ -426,14 +461,14 @@ async function main(): Promise<void> {
     while (authorized < expected) {
       if (Date.now() > phaseDeadline) throw new Error(`payment phase deadline passed with ${authorized}/${expected} authorized for merchant ${m}`);
       const fresh: any[] = [];
-      let page = (await api(relayer.url, key, "GET", "/v1/events?limit=100")).body;
+      let page = (await api(urlFor(m), key, "GET", "/v1/events?limit=100")).body;
       outer: for (;;) {
         for (const event of page.data) {
           if (event.id === newestSeen) break outer;
           fresh.push(event);
         }
         if (!page.has_more || page.data.length === 0) break;
-        page = (await api(relayer.url, key, "GET", `/v1/events?limit=100&starting_after=${page.data.at(-1).id}`)).body;
+        page = (await api(urlFor(m), key, "GET", `/v1/events?limit=100&starting_after=${page.data.at(-1).id}`)).body;
       }
       const seenAt = performance.now();
       if (fresh.length > 0) newestSeen = fresh[0].id;
@@ -456,7 +491,7 @@ async function main(): Promise<void> {
       created: createdAt.size,
       confirmed_requests: confirmedRequests,
       authorized: authorizedAt.size,
-      rss_mb: round((sampler.maxRssKb || 0) / 1024, 1),
+      rss_mb: round(peakRssMb(), 1),
     });
   }, 1000);
   cleanups.push(() => clearInterval(sampleTimeline));
@@ -490,21 +525,44 @@ async function main(): Promise<void> {
     }
     void m;
   }
-  sampler.stop();
   const metrics = await fetch(`${relayer.url}/metrics`).then((r) => (r.ok ? r.text() : "")).catch(() => "");
-  await relayer.stop();
+  samplers.forEach((s) => s.stop());
+
+  // ---- failover (several instances): SIGKILL the instance driving the first operator key; time until another
+  // instance holds the key's lease (a higher fencing token).
+  const db = await openDatabase(location);
+  let takeover: { seconds: number; from: string; to: string } | null = null;
+  if (relayers.length > 1) {
+    const lease = `signer:${operatorKeys[0]!.address.toLowerCase()}`;
+    const holderOf = () => db.read((sql) => sql.get<{ holder: string; token: number }>("SELECT holder, token FROM leases WHERE name = ?", lease));
+    const before = (await holderOf())!;
+    const victim = relayers.find((r) => before.holder.split(":").at(-2) === String(r.workerPid));
+    if (!victim) throw new Error(`no instance of this run holds ${lease} (holder ${before.holder})`);
+    log(`failover: SIGKILL the instance holding ${lease} (${before.holder}, token ${before.token})`);
+    process.kill(-victim.pid, "SIGKILL");
+    const killedAt = performance.now();
+    let after = before;
+    while (after.token === before.token) {
+      if (performance.now() - killedAt > 60_000) throw new Error(`nobody took ${lease} over within 60 s`);
+      await sleep(20);
+      after = (await holderOf())!;
+    }
+    takeover = { seconds: round((performance.now() - killedAt) / 1000, 2), from: before.holder, to: after.holder };
+    log(`failover: ${after.holder} took ${lease} over after ${takeover.seconds} s (token ${after.token})`);
+  }
+  for (const r of relayers) await r.stop();
 
   // ---- where the time went: the relayer's own records of its batch transactions
-  const db = new DatabaseSync(databasePath, { readOnly: true });
-  const txRows = db
-    .prepare(
+  type TxRow = { id: number; nonce: number; status: string; mined_hash: string | null; block_number: number | null; created_at: number; submitted_at: number | null; updated_at: number; ops: number };
+  const [txRows, opRows] = await db.read(async (sql) => [
+    await sql.all<TxRow>(
       `SELECT t.id, t.nonce, t.status, t.mined_hash, t.block_number, t.created_at, t.submitted_at, t.updated_at,
               (SELECT COUNT(*) FROM operations o WHERE o.tx_id = t.id) AS ops
          FROM chain_transactions t ORDER BY t.id`,
-    )
-    .all() as { id: number; nonce: number; status: string; mined_hash: string | null; block_number: number | null; created_at: number; submitted_at: number | null; updated_at: number; ops: number }[];
-  const opRows = db.prepare(`SELECT status, COUNT(*) AS n FROM operations GROUP BY status`).all() as { status: string; n: number }[];
-  db.close();
+    ),
+    await sql.all<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM operations GROUP BY status`),
+  ] as const);
+  await db.close();
   const batchGas: number[] = [];
   for (const tx of txRows) {
     if (!tx.mined_hash) continue;
@@ -532,7 +590,13 @@ async function main(): Promise<void> {
     ratio: round(paymentsPerS / rawTps, 3),
     create_latency_ms: latencySummary(createMs),
     confirm_latency_ms: latencySummary(confirmMs),
-    peak_rss_mb: round(Math.max(sampler.maxRssKb, sampler.maxHwmKb) / 1024, 1),
+    peak_rss_mb: round(peakRssMb(), 1),
+    instances: CLUSTER.instances,
+    signers: CLUSTER.signers,
+    database: CLUSTER.db,
+    takeover_s: takeover?.seconds ?? null,
+    takeover,
+    peak_rss_mb_per_instance: samplers.map((s) => round(Math.max(s.maxRssKb, s.maxHwmKb) / 1024, 1)),
     targets: {
       ratio_at_least: 1.0,
       create_p99_ms_at_most: 50,
@@ -540,7 +604,7 @@ async function main(): Promise<void> {
       met: {
         ratio: paymentsPerS / rawTps >= 1.0,
         create_p99: latencySummary(createMs).p99 <= 50,
-        peak_rss: Math.max(sampler.maxRssKb, sampler.maxHwmKb) / 1024 <= 300,
+        peak_rss: peakRssMb() <= 300,
       },
     },
     raw_chain: {
@@ -601,7 +665,7 @@ async function main(): Promise<void> {
       .split("\n")
       .filter((l) => /^relayer_worker_tick_seconds_(sum|count)|^relayer_outbox_operations/.test(l)),
   };
-  const out = process.env.BENCH_REPORT ?? "reports/relayer.json";
+  const out = process.env.BENCH_REPORT ?? (CLUSTER.clustered ? "reports/relayer-cluster.json" : "reports/relayer.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
   log(`wrote ${out}: raw ${report.raw_chain_tx_per_s} tx/s, relayer ${report.relayer_payments_per_s} payments/s, ratio ${report.ratio}, create p99 ${report.create_latency_ms.p99} ms, peak RSS ${report.peak_rss_mb} MB`);
