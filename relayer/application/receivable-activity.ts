@@ -101,8 +101,7 @@ async function details(sql: Sql, log: IndexedLog): Promise<Record<string, unknow
   switch (log.event) {
     case "Transfer":
       return { from: a.from, to: a.to };
-    case "ReceivableSplit":
-    {
+    case "ReceivableSplit": {
       const parts = [];
       for (const t of (a.partIds ?? "").split(",")) {
         const part = await receivables.getByTokenId(sql, t);

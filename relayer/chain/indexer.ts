@@ -138,9 +138,9 @@ export class Indexer {
     }
     const above = await this.db.read(async (sql) =>
       (await sql.all<{ block_number: number; block_hash: string; log_index: number; tx_hash: string; event: string; payment_id: string | null; data: string; contract: FollowedContract["name"] }>(
-          "SELECT * FROM chain_logs WHERE block_number > ? ORDER BY block_number, log_index",
-          keep,
-        ))
+        "SELECT * FROM chain_logs WHERE block_number > ? ORDER BY block_number, log_index",
+        keep,
+      ))
         .map((r): IndexedLog => ({
           contract: r.contract,
           blockNumber: r.block_number,

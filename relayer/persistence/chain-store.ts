@@ -207,10 +207,10 @@ export const chainTransactions = {
   async inStatus(sql: Sql, signer: string, statuses: readonly ChainTxStatus[]): Promise<ChainTxRow[]> {
     const marks = statuses.map(() => "?").join(", ");
     return (await sql.all<ChainTxRecord>(
-        `SELECT * FROM chain_transactions WHERE signer = ? AND status IN (${marks}) ORDER BY nonce`,
-        signer,
-        ...statuses,
-      ))
+      `SELECT * FROM chain_transactions WHERE signer = ? AND status IN (${marks}) ORDER BY nonce`,
+      signer,
+      ...statuses,
+    ))
       .map(toChainTx);
   },
 
@@ -298,10 +298,10 @@ export interface OperationTransaction {
 /** Every operation of an intent with the transaction that carried it (all its hashes). */
 export async function operationsOfIntent(sql: Sql, intentId: string): Promise<OperationTransaction[]> {
   return (await sql.all<{ kind: string; payload: string; created_at: number; status: OperationStatus; failure_code: string | null; failure_message: string | null; tx_status: ChainTxStatus | null; hashes: string | null; block_number: number | null }>(
-      `SELECT o.kind, o.payload, o.created_at, o.status, o.failure_code, o.failure_message, t.status AS tx_status, t.hashes, t.block_number
-         FROM operations o LEFT JOIN chain_transactions t ON t.id = o.tx_id WHERE o.intent_id = ? ORDER BY o.id`,
-      intentId,
-    ))
+    `SELECT o.kind, o.payload, o.created_at, o.status, o.failure_code, o.failure_message, t.status AS tx_status, t.hashes, t.block_number
+       FROM operations o LEFT JOIN chain_transactions t ON t.id = o.tx_id WHERE o.intent_id = ? ORDER BY o.id`,
+    intentId,
+  ))
     .map((r) => ({
       kind: r.kind,
       payload: r.payload,

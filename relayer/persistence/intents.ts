@@ -141,13 +141,13 @@ export const intents = {
   /** Captured intents whose confirmation window has passed and that have nothing in flight: ready to release. */
   async releasable(sql: Sql, nowSeconds: number, limit: number): Promise<PaymentIntent[]> {
     return (await sql.all<IntentRecord>(
-        `${SELECT} WHERE i.status = '2' AND i.amount_held != '0' AND i.held_since > 0
-           AND i.held_since + CAST(json_extract(i.terms, '$.confirmationWindow') AS INTEGER) <= ?
-           AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))
-         ORDER BY i.held_since LIMIT ?`,
-        nowSeconds,
-        limit,
-      ))
+      `${SELECT} WHERE i.status = '2' AND i.amount_held != '0' AND i.held_since > 0
+         AND i.held_since + CAST(json_extract(i.terms, '$.confirmationWindow') AS INTEGER) <= ?
+         AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.intent_id = i.id AND o.status IN ('pending', 'assigned'))
+       ORDER BY i.held_since LIMIT ?`,
+      nowSeconds,
+      limit,
+    ))
       .map(toIntent);
   },
 

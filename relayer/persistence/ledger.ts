@@ -309,10 +309,10 @@ export const ledger = {
   async unprojected(sql: Sql, limit: number): Promise<ChainLogRow[]> {
     const c = await this.cursor(sql);
     return (await sql.all<LogRecord>(
-        `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data, contract FROM chain_logs
-          WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT ?`,
-        c.block, c.log, limit,
-      ))
+      `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data, contract FROM chain_logs
+        WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT ?`,
+      c.block, c.log, limit,
+    ))
       .map(toLog);
   },
 
@@ -369,10 +369,10 @@ export const ledger = {
     for (const payment of touched) {
       await sql.run("DELETE FROM chain_payments WHERE payment_id = ?", payment.paymentId);
       const logs = (await sql.all<LogRecord>(
-          `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs
-            WHERE payment_id = ? AND block_number <= ? ORDER BY block_number, log_index`,
-          payment.paymentId, keep,
-        ))
+        `SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs
+          WHERE payment_id = ? AND block_number <= ? ORDER BY block_number, log_index`,
+        payment.paymentId, keep,
+      ))
         .map(toLog);
       let state: ChainPayment | undefined;
       const context: LedgerContext = { treasury: null, partnerOf: () => payment.partner, isMerchant: () => false };
@@ -483,9 +483,9 @@ export const ledger = {
   /** Every escrow log of one payment, in chain order. */
   async timeline(sql: Sql, paymentId: string): Promise<ChainLogRow[]> {
     return (await sql.all<LogRecord>(
-        "SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs WHERE payment_id = ? ORDER BY block_number, log_index",
-        paymentId,
-      ))
+      "SELECT block_number, log_index, tx_hash, block_time, event, payment_id, data FROM chain_logs WHERE payment_id = ? ORDER BY block_number, log_index",
+      paymentId,
+    ))
       .map(toLog);
   },
 

@@ -110,10 +110,10 @@ export const receivableRegister = {
   /** Everyone who held a receivable of the invoice, each receivable's holders in the order they came. */
   async holdersOfLineage(sql: Sql, rootId: string): Promise<HolderRecord[]> {
     return (await sql.all<{ receivable_id: string; address: string; since: number; transaction_hash: string | null }>(
-        `SELECT h.receivable_id, h.address, h.since, h.transaction_hash
-           FROM receivables r JOIN receivable_holders h ON h.receivable_id = r.id WHERE r.root_id = ?`,
-        rootId,
-      ))
+      `SELECT h.receivable_id, h.address, h.since, h.transaction_hash
+         FROM receivables r JOIN receivable_holders h ON h.receivable_id = r.id WHERE r.root_id = ?`,
+      rootId,
+    ))
       .map((h) => ({ receivableId: h.receivable_id, address: h.address, since: h.since, transactionHash: h.transaction_hash }))
       .sort((a, b) => a.since - b.since);
   },

@@ -176,9 +176,9 @@ export const receivables = {
 
   async holders(sql: Sql, id: string): Promise<{ address: string; since: number; transactionHash: string | null }[]> {
     return (await sql.all<{ address: string; since: number; transaction_hash: string | null }>(
-        "SELECT address, since, transaction_hash FROM receivable_holders WHERE receivable_id = ? ORDER BY since, rowid",
-        id,
-      ))
+      "SELECT address, since, transaction_hash FROM receivable_holders WHERE receivable_id = ? ORDER BY since, rowid",
+      id,
+    ))
       .map((h) => ({ address: h.address, since: h.since, transactionHash: h.transaction_hash }));
   },
 };
