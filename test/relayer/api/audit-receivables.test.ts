@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 
 import { EXIT, runCli } from "../../../audit/cli.js";
 
 import { issueApiKey } from "../../../relayer/application/admin.js";
+import { openDatabase } from "../../../relayer/persistence/database.js";
 import { splitInvoiceTwice, type SplitInvoice } from "../support/split-receivable.js";
 import { startSystem, type TestSystem } from "../support/system.js";
 import { registryOf, setUpParties, type Parties } from "./receivables-support.js";
@@ -173,11 +173,11 @@ describe("auditor API: the receivables register", () => {
     assert.match(clean.out, /receivables with .*: 5 compared, 5 on chain, 5 in the relayer's register, 0 differences/);
 
     // someone edits the relayer's mirror behind its back: the part the supplier kept now "belongs" to tier 2
-    const db = new DatabaseSync(system.config.DATABASE_PATH);
-    db.exec("PRAGMA busy_timeout = 5000");
-    const tamper = (holder: string) => assert.equal(db.prepare("UPDATE receivables SET holder = ? WHERE id = ?").run(holder, invoice.kept.id).changes, 1);
+    const db = await openDatabase(system.config.DATABASE_URL ?? system.config.DATABASE_PATH);
+    const tamper = async (holder: string) =>
+      assert.equal((await db.transaction((sql) => sql.run("UPDATE receivables SET holder = ? WHERE id = ?", holder, invoice.kept.id))).changes, 1);
     try {
-      tamper(p.tier2.address);
+      await tamper(p.tier2.address);
       const found = await audit();
       assert.equal(found.code, EXIT.findings);
       assert.deepEqual(found.report.reconciliation.receivables.differences, [
@@ -185,8 +185,8 @@ describe("auditor API: the receivables register", () => {
       ]);
       assert.equal(found.report.ok, false);
     } finally {
-      tamper(p.supplier.address);
-      db.close();
+      await tamper(p.supplier.address);
+      await db.close();
     }
   });
 

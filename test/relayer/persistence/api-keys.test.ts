@@ -76,7 +76,7 @@ describe("API keys", () => {
     const { db } = await withMerchant("fk");
     await assert.rejects(
       db.transaction((sql) => apiKeys.create(sql, { scope: "merchant", merchantId: "mer_nope", label: "x" }, 1)),
-      /FOREIGN KEY/,
+      /FOREIGN KEY|foreign key/,
     );
     await db.close();
   });

@@ -1,6 +1,8 @@
 // Every query behind the auditor's lists and pages uses an index: each statement the repositories run is explained
 // (EXPLAIN QUERY PLAN) on a real database file, and none may scan a table or sort its rows in a temporary B-tree.
 // This is what keeps the console fast at 1,000,000 payments (bench/audit-console.ts measures it at 100,000).
+// SQLite's planner, in both passes of the suite: PostgreSQL chooses plans from table statistics, which a test's
+// near-empty tables do not have (the same indexes exist there).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
@@ -19,7 +21,7 @@ const PAYMENT = `0x${"ab".repeat(32)}`;
 let db: Database;
 
 before(async () => {
-  db = await openTestDatabase("audit-plans");
+  db = await openTestDatabase("audit-plans", { only: "sqlite" });
 });
 after(() => db.close());
 
@@ -56,9 +58,11 @@ async function plansOf(work: (sql: Sql) => Promise<unknown>): Promise<{ sql: str
 function assertIndexed(plans: { sql: string; plan: string[] }[], allow: { scan?: string; sort?: boolean } = {}): void {
   assert.ok(plans.length > 0, "no statement ran");
   for (const { sql, plan } of plans) {
+    // A capped subquery runs as a co-routine: scanning its (LIMITed) output is not scanning a table.
+    const coroutines = new Set(plan.flatMap((step) => /^CO-ROUTINE (\w+)$/.exec(step)?.[1] ?? []));
     for (const step of plan) {
       const scan = /^SCAN (\w+)( AS \w+)?$/.exec(step);
-      if (scan && scan[1] !== allow.scan) assert.fail(`full table scan in: ${sql}\nplan: ${plan.join(" | ")}`);
+      if (scan && scan[1] !== allow.scan && !coroutines.has(scan[1]!)) assert.fail(`full table scan in: ${sql}\nplan: ${plan.join(" | ")}`);
       if (!allow.sort) assert.doesNotMatch(step, /TEMP B-TREE/, `sorts every matching row in: ${sql}\nplan: ${plan.join(" | ")}`);
     }
   }

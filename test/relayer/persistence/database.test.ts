@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { SqliteDatabase } from "../../../relayer/persistence/database.js";
+import { openTestDatabase } from "../support/database.js";
 import { chainTransactions } from "../../../relayer/persistence/chain-store.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "relayer-db-"));
@@ -150,7 +151,7 @@ describe("SqliteDatabase", () => {
   });
 
   it("allocates consecutive nonces per signer, starting from the chain's nonce, never reusing one", async () => {
-    const db = new SqliteDatabase({ path: path.join(dir, "nonces.db") });
+    const db = await openTestDatabase("nonces"); // PostgreSQL too, in the suite's PostgreSQL pass
     const allocate = (chainNonce: number) =>
       db.transaction(async (sql) => (await chainTransactions.allocate(sql, { signer: "0xabc", to: "0xdef", data: "0x", chainNonce }, 1)).nonce);
     assert.equal(await allocate(5), 5);

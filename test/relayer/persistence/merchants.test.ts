@@ -37,7 +37,7 @@ describe("merchants repository", () => {
   it("refuses a second merchant with the same address", async () => {
     const db = await openTestDatabase("unique");
     await db.transaction((sql) => merchants.create(sql, input(3), 1));
-    await assert.rejects(db.transaction((sql) => merchants.create(sql, input(3), 2)), /UNIQUE/);
+    await assert.rejects(db.transaction((sql) => merchants.create(sql, input(3), 2)), /UNIQUE|unique constraint/);
     await db.close();
   });
 

@@ -14,9 +14,12 @@ export const onPostgres = process.env.RELAYER_TEST_DATABASE === "postgres";
 let dir: string | undefined;
 let opened = 0;
 
-/** Where a fresh database for `name` is: a new file path, or the URL of a new PostgreSQL database. */
-export async function testDatabaseLocation(name: string): Promise<string> {
-  if (onPostgres) {
+/**
+ * Where a fresh database for `name` is: a new file path, or the URL of a new PostgreSQL database.
+ * `only: "sqlite"` for a test of SQLite itself (its query planner, its group commit), which runs on SQLite in both passes.
+ */
+export async function testDatabaseLocation(name: string, options: { only?: "sqlite" } = {}): Promise<string> {
+  if (onPostgres && options.only !== "sqlite") {
     const server = process.env.TEST_DATABASE_URL;
     if (!server) throw new Error("RELAYER_TEST_DATABASE=postgres needs TEST_DATABASE_URL (run the tests through scripts/with-postgres.ts)");
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 30);
@@ -31,6 +34,6 @@ export async function testDatabaseLocation(name: string): Promise<string> {
 }
 
 /** `name` says what the database is for (it names the file or database, made unique). */
-export async function openTestDatabase(name: string): Promise<Database> {
-  return openDatabase(await testDatabaseLocation(name));
+export async function openTestDatabase(name: string, options: { only?: "sqlite" } = {}): Promise<Database> {
+  return openDatabase(await testDatabaseLocation(name, options));
 }
