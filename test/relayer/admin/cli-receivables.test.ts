@@ -12,7 +12,8 @@ let env: Record<string, string>;
 
 before(async () => {
   system = await startSystem({ LOG_LEVEL: "silent" });
-  env = { DATABASE_PATH: system.config.DATABASE_PATH };
+  // The running relayer's database: its file, or its PostgreSQL database in the suite's PostgreSQL pass.
+  env = system.config.DATABASE_URL ? { DATABASE_URL: system.config.DATABASE_URL } : { DATABASE_PATH: system.config.DATABASE_PATH };
 });
 after(async () => {
   await system?.stop();

@@ -10,7 +10,7 @@ export interface CliResult {
 
 const BIN = path.resolve("node_modules/.bin");
 // Settings the CLI reads from the environment: each test passes its own, never the caller's.
-const CLI_ENV = ["DATABASE_PATH", "RPC_URL", "DEPLOYMENT_FILE", "ADMIN_PRIVATE_KEY", "ADMIN_KEYSTORE", "ADMIN_KEYSTORE_PASSWORD"];
+const CLI_ENV = ["DATABASE_PATH", "DATABASE_URL", "RPC_URL", "DEPLOYMENT_FILE", "ADMIN_PRIVATE_KEY", "ADMIN_KEYSTORE", "ADMIN_KEYSTORE_PASSWORD"];
 
 export function runAdmin(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !CLI_ENV.includes(key)));
