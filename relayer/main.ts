@@ -25,7 +25,7 @@ import { rebuildFromChain } from "../audit/index.js";
 import type { DeploymentView } from "../scripts/lib/deployment.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
-import { LeaseKeeper } from "./application/lease-keeper.js";
+import { deadLocalHolder, LeaseKeeper } from "./application/lease-keeper.js";
 import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
 import { parseRegistryLog, registryInterface } from "./chain/receivable-calls.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
@@ -37,6 +37,16 @@ import { openDatabase, type Database, type Sql } from "./persistence/database.js
 import { ensureChainIdentity } from "./persistence/meta.js";
 import { WebhookDispatcher } from "./webhooks/delivery.js";
 import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory } from "../typechain-types/index.js";
+
+/** Whether process `pid` exists on this machine (signal 0 checks without sending anything). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
+  }
+}
 
 /** The lease of the one instance that follows the chain: indexer, projections, scheduled work. */
 const CHAIN_FOLLOWER = "chain-follower";
@@ -271,7 +281,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       leasesHeld.set({ lease }, 0);
       logger.warn({ lease, token, instance: instanceId }, "lease lost");
     },
-  });
+  }, Date.now, (holder) => deadLocalHolder(holder, hostname(), processAlive));
   const lanes = keyed.map(({ wallet, lane, options: laneOptions, failpoint }) => {
     const lease = signerLease(wallet.address);
     const fence = keeper.fence(lease);

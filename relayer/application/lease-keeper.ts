@@ -12,6 +12,18 @@ export interface LeaseKeeperOptions {
   renewMs: number;
 }
 
+/**
+ * A holder that is certainly dead: a process of this machine (same host name, by the holder's
+ * `host:pid:suffix` form) that no longer exists. Its leases are taken at once instead of after their TTL, so a
+ * relayer restarted after a crash does not wait for its own old leases. If the guess is ever wrong (a reused pid
+ * looks alive: no harm, the TTL applies; two machines with one host name), fencing still stops the old holder.
+ */
+export function deadLocalHolder(holder: string, host: string, isAlive: (pid: number) => boolean): boolean {
+  const [holderHost, pidText] = holder.split(":");
+  const pid = Number(pidText);
+  return holderHost === host && Number.isInteger(pid) && pid > 0 && !isAlive(pid);
+}
+
 export interface LeaseEvents {
   acquired(name: string, token: number): void;
   lost(name: string, token: number): void;
@@ -30,6 +42,8 @@ export class LeaseKeeper {
     private readonly options: LeaseKeeperOptions,
     private readonly events: LeaseEvents,
     private readonly now: () => number = Date.now,
+    /** Whether the current holder of a lease is known to be dead (default: never). */
+    private readonly isDead: (holder: string) => boolean = () => false,
   ) {}
 
   /** Takes what it can at once, then keeps renewing in the background. */
@@ -46,7 +60,11 @@ export class LeaseKeeper {
       const started = this.now();
       const previous = this.#held.get(name);
       try {
-        const lease = await this.db.transaction((sql) => leases.acquire(sql, name, this.holder, this.options.ttlMs));
+        const lease = await this.db.transaction(async (sql) => {
+          const current = await leases.get(sql, name);
+          const fromDeadHolder = current && current.holder !== this.holder && this.isDead(current.holder) ? current.holder : undefined;
+          return leases.acquire(sql, name, this.holder, this.options.ttlMs, fromDeadHolder ? { fromDeadHolder } : {});
+        });
         if (lease) {
           if (previous && previous.token !== lease.token) this.events.lost(name, previous.token);
           if (!previous || previous.token !== lease.token) this.events.acquired(name, lease.token);

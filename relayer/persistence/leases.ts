@@ -38,9 +38,9 @@ export const leases = {
   /**
    * Takes `name` for `holder` for `ttlMs` if it is free, expired or already `holder`'s (then it is renewed, same
    * token). A lease that changes hands (or that its holder lets expire) gets the next token. Undefined when
-   * another holder has it.
+   * another holder has it. `fromDeadHolder`: also take it from that holder, known to be dead, before it expires.
    */
-  async acquire(sql: Sql, name: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
+  async acquire(sql: Sql, name: string, holder: string, ttlMs: number, options: { fromDeadHolder?: string } = {}): Promise<Lease | undefined> {
     const now = databaseNow(sql.dialect);
     const row = await sql.get<LeaseRecord>(
       `INSERT INTO leases (name, holder, token, expires_at) VALUES (?, ?, 1, ${now} + ?)
@@ -48,11 +48,12 @@ export const leases = {
          token = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > ${now} THEN leases.token ELSE leases.token + 1 END,
          holder = excluded.holder,
          expires_at = excluded.expires_at
-       WHERE leases.holder = excluded.holder OR leases.expires_at <= ${now}
+       WHERE leases.holder = excluded.holder OR leases.expires_at <= ${now} OR leases.holder = ?
        RETURNING name, holder, token, expires_at`,
       name,
       holder,
       ttlMs,
+      options.fromDeadHolder ?? null,
     );
     return row && toLease(row);
   },
@@ -71,6 +72,11 @@ export const leases = {
   /** Gives the lease up at once (a clean shutdown), so another instance need not wait for it to expire. */
   async release(sql: Sql, name: string, holder: string, token: number): Promise<void> {
     await sql.run("UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ? AND token = ?", name, holder, token);
+  },
+
+  async get(sql: Sql, name: string): Promise<Lease | undefined> {
+    const row = await sql.get<LeaseRecord>("SELECT name, holder, token, expires_at FROM leases WHERE name = ?", name);
+    return row && toLease(row);
   },
 
   async all(sql: Sql): Promise<Lease[]> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 
-import { LeaseKeeper } from "../../../relayer/application/lease-keeper.js";
+import { deadLocalHolder, LeaseKeeper } from "../../../relayer/application/lease-keeper.js";
 import type { Database } from "../../../relayer/persistence/database.js";
 import { LeaseLostError, leases } from "../../../relayer/persistence/leases.js";
 import { openTestDatabase } from "../support/database.js";
@@ -80,5 +80,32 @@ describe("LeaseKeeper", () => {
     await db.transaction(b.fence("signer:0xabc"));
     await b.stop();
     assert.deepEqual(events, ["a acquired signer:0xabc #1", "b acquired signer:0xabc #2", "a lost signer:0xabc #1"]);
+  });
+});
+
+describe("a dead holder on this machine", () => {
+  it("is recognised by host name and a process id that no longer exists, and only then", () => {
+    const alive = (pid: number) => pid === 42;
+    assert.equal(deadLocalHolder("host-a:7:ab12", "host-a", alive), true);
+    assert.equal(deadLocalHolder("host-a:42:ab12", "host-a", alive), false, "a live process");
+    assert.equal(deadLocalHolder("host-b:7:ab12", "host-a", alive), false, "another machine's process");
+    assert.equal(deadLocalHolder("custom-instance-name", "host-a", alive), false, "an INSTANCE_ID of another form");
+  });
+
+  it("loses its leases at once to a restarted instance, which gets the next token", async () => {
+    const db = await open("keeper-dead");
+    const quiet = { acquired: () => {}, lost: () => {} };
+    const crashed = new LeaseKeeper(db, "host-a:7:ab12", ["signer:0xdef"], { ttlMs: 60_000, renewMs: 20_000 }, quiet);
+    await crashed.renew();
+    const restarted = new LeaseKeeper(db, "host-a:8:cd34", ["signer:0xdef"], { ttlMs: 60_000, renewMs: 20_000 }, quiet, Date.now, (holder) =>
+      deadLocalHolder(holder, "host-a", (pid) => pid === 8),
+    );
+    await restarted.renew();
+    assert.equal(restarted.token("signer:0xdef"), 2, "taken without waiting a minute for the TTL");
+    const stranger = new LeaseKeeper(db, "host-b:9:ef56", ["signer:0xdef"], { ttlMs: 60_000, renewMs: 20_000 }, quiet, Date.now, (holder) =>
+      deadLocalHolder(holder, "host-b", () => false),
+    );
+    await stranger.renew();
+    assert.equal(stranger.token("signer:0xdef"), undefined, "a live holder on another machine keeps it");
   });
 });
