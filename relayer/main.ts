@@ -152,7 +152,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   ] as unknown as Interface[];
   const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
   // The console's reconciliation: the audit library rebuilds the chain's ledger over this relayer's RPC.
-  const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now());
+  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const isDeadInstance = (instance: string) => deadLocalHolder(instance, hostname(), processAlive);
+  const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now(), instanceId, isDeadInstance);
   await reconciliation.recover();
   // ---- metrics
   const registry = new Registry();
@@ -267,7 +269,6 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     ).flatMap(([wallet, lane]) => (wallet && lane ? [{ wallet, lane, options: {}, failpoint: undefined }] : [])),
   ];
   const signerLease = (address: string) => `signer:${address.toLowerCase()}`;
-  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const leasesHeld = new Gauge({ name: "relayer_leases_held", help: "Leases this instance holds (1) or not (0)", labelNames: ["lease"], registers: [registry] });
   const keeper = new LeaseKeeper(db, instanceId, [...keyed.map((k) => signerLease(k.wallet.address)), CHAIN_FOLLOWER], {
     ttlMs: config.LEASE_TTL_MS,
@@ -281,7 +282,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       leasesHeld.set({ lease }, 0);
       logger.warn({ lease, token, instance: instanceId }, "lease lost");
     },
-  }, Date.now, (holder) => deadLocalHolder(holder, hostname(), processAlive));
+  }, Date.now, isDeadInstance);
   const lanes = keyed.map(({ wallet, lane, options: laneOptions, failpoint }) => {
     const lease = signerLease(wallet.address);
     const fence = keeper.fence(lease);

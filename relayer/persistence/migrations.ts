@@ -538,6 +538,8 @@ CREATE TABLE leases (
 -- Several keys may share one lane: key i of n submits the pending operations whose shard % n = i. All operations of
 -- one intent share a shard, so they keep their order on one key.
 ALTER TABLE operations ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;
+-- The instance running a reconciliation: another instance starting must not fail a run that is still alive.
+ALTER TABLE reconciliations ADD COLUMN instance TEXT;
 `,
   },
 ];

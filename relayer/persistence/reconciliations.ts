@@ -55,8 +55,8 @@ export const reconciliations = {
     return r && toRun(r);
   },
 
-  async start(sql: Sql, id: string, requestedBy: string, now: number): Promise<ReconciliationRun> {
-    await sql.run("INSERT INTO reconciliations (id, status, requested_by, started_at) VALUES (?, 'running', ?, ?)", id, requestedBy, now);
+  async start(sql: Sql, id: string, requestedBy: string, now: number, instance: string): Promise<ReconciliationRun> {
+    await sql.run("INSERT INTO reconciliations (id, status, requested_by, started_at, instance) VALUES (?, 'running', ?, ?, ?)", id, requestedBy, now, instance);
     return (await this.get(sql, id))!;
   },
 
@@ -89,7 +89,12 @@ export const reconciliations = {
   },
 
   /** A run left 'running' by a process that stopped is failed at start, so a new one can begin. */
-  async failAbandoned(sql: Sql, now: number): Promise<void> {
-    await sql.run("UPDATE reconciliations SET status = 'failed', error = 'the relayer stopped during the run', finished_at = ? WHERE status = 'running'", now);
+  /** Fails the running run if `abandoned(instance, startedAt)` says the instance running it is gone. */
+  async failAbandoned(sql: Sql, now: number, abandoned: (instance: string | null, startedAt: number) => boolean): Promise<void> {
+    const running = await sql.get<{ id: string; instance: string | null; started_at: number }>(
+      "SELECT id, instance, started_at FROM reconciliations WHERE status = 'running'",
+    );
+    if (!running || !abandoned(running.instance, running.started_at)) return;
+    await sql.run("UPDATE reconciliations SET status = 'failed', error = 'the relayer stopped during the run', finished_at = ? WHERE id = ?", now, running.id);
   },
 };
