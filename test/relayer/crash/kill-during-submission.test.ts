@@ -11,7 +11,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PaymentStatus } from "../../../relayer/chain/typed-data.js";
 import { ChildRelayer, childEnvFor } from "../support/child-relayer.js";
 import { signAuthorization, startSystem, type TestSystem } from "../support/system.js";
-import { readChain, readDatabase, reusedNonces, waitForDrain, type ChainView, type DbSnapshot } from "./audit.js";
+import type { Database } from "../../../relayer/persistence/database.js";
+import { openSystemDatabase, readChain, readDatabase, reusedNonces, waitForDrain, type ChainView, type DbSnapshot } from "./audit.js";
 import { MerchantClient } from "./merchant-client.js";
 
 /** At least this many intents; more (up to MAX_INTENTS) while fewer than MIN_KILLS kills happened. */
@@ -34,6 +35,8 @@ interface Accepted {
 }
 
 let system: TestSystem;
+/** The test's own connection to the relayers' database. */
+let db: Database;
 let child: ChildRelayer;
 let client: MerchantClient;
 let operator: string;
@@ -93,7 +96,7 @@ async function killAtRandom(done: () => boolean): Promise<void> {
  * chain already mined, not yet marked submitted (after_broadcast).
  */
 async function classifyFailpointDeath(): Promise<string> {
-  const open = readDatabase(system.config.DATABASE_PATH).chainTransactions.filter((tx) => tx.status === "allocated" || tx.status === "signed");
+  const open = (await readDatabase(db)).chainTransactions.filter((tx) => tx.status === "allocated" || tx.status === "signed");
   const tx = open.at(-1);
   if (!tx) return "unknown";
   if (tx.status === "allocated") return "after_nonce_allocation";
@@ -107,8 +110,12 @@ before(async () => {
   system = await startSystem({ LOG_LEVEL: "silent" });
   operator = system.relayer.signer;
   await system.relayer.stop(); // from here on, only child processes serve this database
+  db = await openSystemDatabase(system);
   baseNonce = await system.provider.getTransactionCount(operator, "latest");
-  child = new ChildRelayer(childEnvFor(system, { RELAYER_FAILPOINTS: FAILPOINTS, BATCH_SIZE: "10" }), {
+  // One instance under one name, as a process manager restarts it: a restarted process renews the leases its dead
+  // predecessor held at once, instead of waiting for them to expire as a new instance must (the cluster tests do that).
+  const env = childEnvFor(system, { RELAYER_FAILPOINTS: FAILPOINTS, BATCH_SIZE: "10", INSTANCE_ID: "crash-test-relayer" });
+  child = new ChildRelayer(env, {
     logFile: process.env.CRASH_LOG ?? path.join(system.dir, "children.log"),
     onExit: async (exit) => {
       if (exit.requested || exit.signal !== "SIGKILL") return;
@@ -141,9 +148,9 @@ before(async () => {
   child.setEnv({ RELAYER_FAILPOINTS: undefined });
   await child.kill();
   await child.ready();
-  await waitForDrain(system.config.DATABASE_PATH, 90_000);
+  await waitForDrain(db, 90_000);
   await child.stop();
-  snapshot = readDatabase(system.config.DATABASE_PATH);
+  snapshot = await readDatabase(db);
   chain = await readChain(system.provider, system.credentials.contracts.PaymentEscrow, accepted.map((a) => a.paymentId));
   chainNonce = await system.provider.getTransactionCount(operator, "latest");
   console.log(
@@ -156,6 +163,7 @@ before(async () => {
 
 after(async () => {
   await child?.stop().catch(() => undefined);
+  await db?.close();
   await system?.stop();
 });
 

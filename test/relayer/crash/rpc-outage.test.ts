@@ -7,7 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { PaymentStatus } from "../../../relayer/chain/typed-data.js";
 import { signAuthorization, startSystem, type TestSystem } from "../support/system.js";
-import { readChain, readDatabase, reusedNonces, waitForDrain, type ChainView, type DbSnapshot } from "./audit.js";
+import type { Database } from "../../../relayer/persistence/database.js";
+import { openSystemDatabase, readChain, readDatabase, reusedNonces, waitForDrain, type ChainView, type DbSnapshot } from "./audit.js";
 import { MerchantClient } from "./merchant-client.js";
 import { RpcProxy, type ProxyMode } from "./rpc-proxy.js";
 
@@ -32,6 +33,8 @@ interface ReadyzProbe {
 }
 
 let system: TestSystem;
+/** The test's own connection to the relayer's database. */
+let db: Database;
 let proxy: RpcProxy;
 let client: MerchantClient;
 let operator: string;
@@ -74,10 +77,12 @@ before(async () => {
   baseNonce = await system.provider.getTransactionCount(operator, "latest");
   proxy = await RpcProxy.start(system.chain.rpcUrl);
   await system.restartRelayer({ RPC_URL: proxy.url });
+  db = await openSystemDatabase(system);
   client = new MerchantClient({ ready: async () => system.relayer.url, generation: 1 }, system.merchantKey);
 }, { timeout: 300_000 });
 
 after(async () => {
+  await db?.close();
   await system?.stop();
   await proxy?.close();
 });
@@ -126,10 +131,10 @@ describe("an RPC outage (refused, then stalled) during a run of payments", () =>
     await sleep(STALL_MS);
     await proxy.setMode("pass");
     await Promise.all(workers);
-    await waitForDrain(system.config.DATABASE_PATH, 120_000);
+    await waitForDrain(db, 120_000);
     probing = false;
     await prober;
-    snapshot = readDatabase(system.config.DATABASE_PATH);
+    snapshot = await readDatabase(db);
     chain = await readChain(system.provider, system.credentials.contracts.PaymentEscrow, accepted.map((a) => a.paymentId));
     chainNonce = await system.provider.getTransactionCount(operator, "latest");
     const summary = (mode: ProxyMode) => probes.filter((p) => p.mode === mode).map((p) => p.status ?? p.outcome).join(" ");
@@ -176,8 +181,8 @@ describe("a flaky gateway failing every gas estimate for a while", () => {
   let gasLimits: bigint[] = [];
 
   before(async () => {
-    await waitForDrain(system.config.DATABASE_PATH, 60_000);
-    const earlier = new Set(readDatabase(system.config.DATABASE_PATH).chainTransactions.map((tx) => tx.id));
+    await waitForDrain(db, 60_000);
+    const earlier = new Set((await readDatabase(db)).chainTransactions.map((tx) => tx.id));
     // A fresh relayer has learnt no gas per batch item yet, so every batch needs an estimate.
     await system.restartRelayer({ RPC_URL: proxy.url });
     proxy.failMethods.add("eth_estimateGas");
@@ -189,8 +194,8 @@ describe("a flaky gateway failing every gas estimate for a while", () => {
     );
     await sleep(2_000);
     proxy.failMethods.clear();
-    await waitForDrain(system.config.DATABASE_PATH, 120_000);
-    snapshot = readDatabase(system.config.DATABASE_PATH);
+    await waitForDrain(db, 120_000);
+    snapshot = await readDatabase(db);
     const ours = snapshot.chainTransactions.filter((tx) => !earlier.has(tx.id));
     for (const tx of ours) gasLimits.push((await system.provider.getTransaction(tx.mined_hash!))!.gasLimit);
     chain = await readChain(system.provider, system.credentials.contracts.PaymentEscrow, accepted.map((a) => a.paymentId));

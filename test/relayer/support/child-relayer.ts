@@ -74,6 +74,11 @@ export class ChildRelayer {
     return this.#url;
   }
 
+  /** The running child's process id (relayers name themselves in the leases by hostname, pid and a random tag). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** How many children were started so far (the current one's number). */
   get generation(): number {
     return this.#generation;
@@ -177,6 +182,11 @@ export class ChildRelayer {
     this.#url = undefined;
     child.kill("SIGKILL");
     return exited;
+  }
+
+  /** Sends `signal` to the running child (SIGSTOP and SIGCONT pause and resume it). False without a child. */
+  signal(signal: NodeJS.Signals): boolean {
+    return this.#child?.kill(signal) ?? false;
   }
 
   /** Resolves when the current child dies (whoever killed it). */
