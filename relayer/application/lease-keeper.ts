@@ -58,21 +58,22 @@ export class LeaseKeeper {
   async renew(): Promise<void> {
     for (const name of this.names) {
       const started = this.now();
-      const previous = this.#held.get(name);
       try {
         const lease = await this.db.transaction(async (sql) => {
           const current = await leases.get(sql, name);
           const fromDeadHolder = current && current.holder !== this.holder && this.isDead(current.holder) ? current.holder : undefined;
           return leases.acquire(sql, name, this.holder, this.options.ttlMs, fromDeadHolder ? { fromDeadHolder } : {});
         });
+        // token() may have dropped an expired lease (and reported it lost) while this request was out.
+        const held = this.#held.get(name);
         if (lease) {
-          if (previous && previous.token !== lease.token) this.events.lost(name, previous.token);
-          if (!previous || previous.token !== lease.token) this.events.acquired(name, lease.token);
+          if (held && held.token !== lease.token) this.events.lost(name, held.token);
+          if (!held || held.token !== lease.token) this.events.acquired(name, lease.token);
           // Counted from before the request: the database's expiry is no earlier than this.
           this.#held.set(name, { token: lease.token, validUntil: started + this.options.ttlMs });
-        } else if (previous) {
+        } else if (held) {
           this.#held.delete(name);
-          this.events.lost(name, previous.token);
+          this.events.lost(name, held.token);
         }
       } catch {
         // The database is unreachable: the lease stays ours only until its TTL runs out (see token()).
@@ -95,8 +96,9 @@ export class LeaseKeeper {
   /** For the transactions that write for `name`: throws LeaseLostError unless the lease is still ours. */
   fence(name: string): (sql: Sql) => Promise<void> {
     return async (sql) => {
+      const last = this.#held.get(name)?.token ?? 0; // before token() drops an expired lease
       const token = this.token(name);
-      if (token === undefined) throw new LeaseLostError(name, this.#held.get(name)?.token ?? 0);
+      if (token === undefined) throw new LeaseLostError(name, last);
       await leases.fence(sql, name, this.holder, token);
     };
   }

@@ -114,7 +114,7 @@ before(async () => {
   baseNonce = await system.provider.getTransactionCount(operator, "latest");
   // One instance under one name, as a process manager restarts it: a restarted process renews the leases its dead
   // predecessor held at once, instead of waiting for them to expire as a new instance must (the cluster tests do that).
-  const env = childEnvFor(system, { RELAYER_FAILPOINTS: FAILPOINTS, BATCH_SIZE: "10", INSTANCE_ID: "crash-test-relayer" });
+  const env = childEnvFor(system, { RELAYER_FAILPOINTS: FAILPOINTS, BATCH_SIZE: "10" });
   child = new ChildRelayer(env, {
     logFile: process.env.CRASH_LOG ?? path.join(system.dir, "children.log"),
     onExit: async (exit) => {
