@@ -112,8 +112,8 @@ before(async () => {
   await system.relayer.stop(); // from here on, only child processes serve this database
   db = await openSystemDatabase(system);
   baseNonce = await system.provider.getTransactionCount(operator, "latest");
-  // One instance under one name, as a process manager restarts it: a restarted process renews the leases its dead
-  // predecessor held at once, instead of waiting for them to expire as a new instance must (the cluster tests do that).
+  // Each restarted process is a new instance: it takes its dead predecessor's leases at once (a dead process of
+  // this machine), instead of waiting for them to expire as an instance elsewhere must (the cluster tests do that).
   const env = childEnvFor(system, { RELAYER_FAILPOINTS: FAILPOINTS, BATCH_SIZE: "10" });
   child = new ChildRelayer(env, {
     logFile: process.env.CRASH_LOG ?? path.join(system.dir, "children.log"),
