@@ -86,32 +86,28 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
-        try {
-          const value = await work(this.#sql(client));
-          await client.query("COMMIT");
-          return value;
-        } catch (error) {
-          await client.query("ROLLBACK");
-          const code = sqlState(error);
-          const retry = RETRYABLE.has(code) ? attempt < MAX_ATTEMPTS : code === UNIQUE_VIOLATION && attempt < MAX_UNIQUE_ATTEMPTS;
-          if (!retry) throw error;
-          // Back off a little, at random, so the transactions that collided do not collide again.
-          await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
-        }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#inTransaction("BEGIN ISOLATION LEVEL SERIALIZABLE", work);
+      } catch (error) {
+        const code = sqlState(error);
+        const retry = RETRYABLE.has(code) ? attempt < MAX_ATTEMPTS : code === UNIQUE_VIOLATION && attempt < MAX_UNIQUE_ATTEMPTS;
+        if (!retry) throw error;
+        // Back off a little, at random, so the transactions that collided do not collide again.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
       }
-    } finally {
-      client.release();
     }
   }
 
-  async read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+  read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.#inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work);
+  }
+
+  /** Runs `work` between `begin` and COMMIT on a connection of the pool, rolled back if it throws. */
+  async #inTransaction<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query(begin);
       try {
         const value = await work(this.#sql(client));
         await client.query("COMMIT");

@@ -20,7 +20,7 @@ import { ROLE_IDS } from "../../../scripts/lib/roles.js";
 import { PaymentEscrow__factory } from "../../../typechain-types/index.js";
 import { childEnvFor, type ChildRelayer } from "../support/child-relayer.js";
 import { onPostgres } from "../support/database.js";
-import { devWallet, signAuthorization, startSystem, type TestSystem } from "../support/system.js";
+import { devWallet, startSystem, type TestSystem } from "../support/system.js";
 import {
   openSystemDatabase,
   readChain,
@@ -31,7 +31,7 @@ import {
   type ChainView,
   type DbSnapshot,
 } from "../crash/audit.js";
-import { MerchantClient } from "../crash/merchant-client.js";
+import { MerchantClient, payOnce, type AcceptedPayment } from "../crash/merchant-client.js";
 import { Cluster, holderPid, signerLease } from "./cluster.js";
 
 const INSTANCES = 3;
@@ -47,13 +47,6 @@ const MAX_PAUSE_MS = 500;
 /** How long the stream goes on after a paused instance is resumed, while it finds out it lost its lease. */
 const AFTER_RESUME_MS = 5_000;
 
-interface Accepted {
-  intentId: string;
-  paymentId: string;
-  amount: bigint;
-  /** When the confirm was accepted (Date.now()). */
-  at: number;
-}
 
 interface Takeover {
   lease: string;
@@ -71,7 +64,7 @@ describe("three relayer instances on one PostgreSQL, two operator keys", { skip:
   const operators = [devWallet(1), devWallet(16)];
   const baseNonces = new Map<string, number>();
   let baseBlock: number;
-  const accepted: Accepted[] = [];
+  const accepted: AcceptedPayment[] = [];
   const refused: string[] = [];
   const clients: MerchantClient[] = [];
   const takeovers: Takeover[] = [];
@@ -84,24 +77,10 @@ describe("three relayer instances on one PostgreSQL, two operator keys", { skip:
 
   const logFile = (index: number) => path.join(process.env.CLUSTER_LOG_DIR ?? system.dir, `instance-${index}.log`);
 
-  async function payOnce(client: MerchantClient, i: number): Promise<void> {
-    const amount = BigInt(1 + Math.floor(Math.random() * 20)) * 1_000_000n + BigInt(i);
-    const created = await client.post(
-      "/v1/payment_intents",
-      {
-        amount: amount.toString(),
-        token: system.credentials.contracts.SettlementToken,
-        buyer: system.credentials.buyer.address,
-        order_ref: `cluster-${i}`,
-        capture_method: "manual",
-      },
-      `create-${i}`,
-    );
-    if (created.status !== 201) return void refused.push(`create ${i}: ${created.status} ${JSON.stringify(created.body)}`);
-    const signature = await signAuthorization(system.buyer, created.body);
-    const confirmed = await client.post(`/v1/payment_intents/${created.body.id}/confirm`, { signature }, `confirm-${i}`);
-    if (confirmed.status !== 202) return void refused.push(`confirm ${i}: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
-    accepted.push({ intentId: created.body.id, paymentId: String(created.body.payment_id).toLowerCase(), amount, at: Date.now() });
+  async function pay(client: MerchantClient, i: number): Promise<void> {
+    const outcome = await payOnce(client, system, "cluster", i);
+    if ("refused" in outcome) refused.push(outcome.refused);
+    else accepted.push(outcome);
   }
 
   /** SIGKILLs the holder of `lease` and measures how long until another instance holds it. */
@@ -165,7 +144,7 @@ describe("three relayer instances on one PostgreSQL, two operator keys", { skip:
       const client = new MerchantClient(cluster.target(), system.merchantKey);
       clients.push(client);
       while ((sentIntents < INTENTS || !chaosDone) && sentIntents < MAX_INTENTS) {
-        await payOnce(client, sentIntents++);
+        await pay(client, sentIntents++);
         await sleep(Math.random() * MAX_PAUSE_MS);
       }
     });

@@ -10,10 +10,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { PaymentStatus } from "../../../relayer/chain/typed-data.js";
 import { ChildRelayer, childEnvFor } from "../support/child-relayer.js";
-import { signAuthorization, startSystem, type TestSystem } from "../support/system.js";
+import { startSystem, type TestSystem } from "../support/system.js";
 import type { Database } from "../../../relayer/persistence/database.js";
 import { openSystemDatabase, readChain, readDatabase, reusedNonces, waitForDrain, type ChainView, type DbSnapshot } from "./audit.js";
-import { MerchantClient } from "./merchant-client.js";
+import { MerchantClient, payOnce, type AcceptedPayment } from "./merchant-client.js";
 
 /** At least this many intents; more (up to MAX_INTENTS) while fewer than MIN_KILLS kills happened. */
 const INTENTS = Number(process.env.CRASH_INTENTS ?? 200);
@@ -28,12 +28,6 @@ const MAX_PAUSE_MS = 600;
 const FAILPOINT_ODDS = process.env.CRASH_FAILPOINT_ODDS ?? "0.05";
 const FAILPOINTS = ["after_nonce_allocation", "after_raw_persisted", "after_broadcast"].map((name) => `${name}:${FAILPOINT_ODDS}`).join(",");
 
-interface Accepted {
-  intentId: string;
-  paymentId: string;
-  amount: bigint;
-}
-
 let system: TestSystem;
 /** The test's own connection to the relayers' database. */
 let db: Database;
@@ -41,7 +35,7 @@ let child: ChildRelayer;
 let client: MerchantClient;
 let operator: string;
 let baseNonce: number;
-const accepted: Accepted[] = [];
+const accepted: AcceptedPayment[] = [];
 const refused: string[] = [];
 let kills = { requested: 0, unrequested: 0 };
 /** Where each failpoint death left the transaction it was working on. */
@@ -50,30 +44,10 @@ let snapshot: DbSnapshot;
 let chain: ChainView;
 let chainNonce: number;
 
-async function payOnce(i: number): Promise<void> {
-  const amount = BigInt(1 + Math.floor(Math.random() * 20)) * 1_000_000n + BigInt(i);
-  const created = await client.post(
-    "/v1/payment_intents",
-    {
-      amount: amount.toString(),
-      token: system.credentials.contracts.SettlementToken,
-      buyer: system.credentials.buyer.address,
-      order_ref: `crash-${i}`,
-      capture_method: "manual",
-    },
-    `create-${i}`,
-  );
-  if (created.status !== 201) {
-    refused.push(`create ${i}: ${created.status} ${JSON.stringify(created.body)}`);
-    return;
-  }
-  const signature = await signAuthorization(system.buyer, created.body);
-  const confirmed = await client.post(`/v1/payment_intents/${created.body.id}/confirm`, { signature }, `confirm-${i}`);
-  if (confirmed.status !== 202) {
-    refused.push(`confirm ${i}: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
-    return;
-  }
-  accepted.push({ intentId: created.body.id, paymentId: String(created.body.payment_id).toLowerCase(), amount });
+async function pay(i: number): Promise<void> {
+  const outcome = await payOnce(client, system, "crash", i);
+  if ("refused" in outcome) refused.push(outcome.refused);
+  else accepted.push(outcome);
 }
 
 /**
@@ -133,7 +107,7 @@ before(async () => {
   const workers = Array.from({ length: CONCURRENCY }, async () => {
     const moreNeeded = () => next < INTENTS || killCount() < MIN_KILLS || failpointDeaths.size < 3;
     while (moreNeeded() && next < MAX_INTENTS) {
-      await payOnce(next++);
+      await pay(next++);
       await sleep(Math.random() * MAX_PAUSE_MS);
     }
   });

@@ -3,6 +3,8 @@
 // as a careful merchant would. It also notices keys stranded by a dead process (see `stranded`).
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { signAuthorization, type TestSystem } from "../support/system.js";
+
 export interface RelayerTarget {
   /** The URL of a running relayer (waits for one to be up). */
   ready(): Promise<string>;
@@ -117,4 +119,38 @@ function parse(text: string): any {
   } catch {
     return text;
   }
+}
+
+/** A payment whose confirm the relayer accepted. */
+export interface AcceptedPayment {
+  intentId: string;
+  paymentId: string;
+  amount: bigint;
+  /** When the confirm was accepted (Date.now()). */
+  at: number;
+}
+
+/**
+ * One payment as a merchant makes it under chaos: creates intent `i` (a random amount, order_ref `<prefix>-i`) for
+ * the demo buyer, who signs, then confirms it, both with retried Idempotency-Keys. Returns the accepted payment,
+ * or why the relayer refused it.
+ */
+export async function payOnce(client: MerchantClient, system: TestSystem, prefix: string, i: number): Promise<AcceptedPayment | { refused: string }> {
+  const amount = BigInt(1 + Math.floor(Math.random() * 20)) * 1_000_000n + BigInt(i);
+  const created = await client.post(
+    "/v1/payment_intents",
+    {
+      amount: amount.toString(),
+      token: system.credentials.contracts.SettlementToken,
+      buyer: system.credentials.buyer.address,
+      order_ref: `${prefix}-${i}`,
+      capture_method: "manual",
+    },
+    `create-${i}`,
+  );
+  if (created.status !== 201) return { refused: `create ${i}: ${created.status} ${JSON.stringify(created.body)}` };
+  const signature = await signAuthorization(system.buyer, created.body);
+  const confirmed = await client.post(`/v1/payment_intents/${created.body.id}/confirm`, { signature }, `confirm-${i}`);
+  if (confirmed.status !== 202) return { refused: `confirm ${i}: ${confirmed.status} ${JSON.stringify(confirmed.body)}` };
+  return { intentId: created.body.id, paymentId: String(created.body.payment_id).toLowerCase(), amount, at: Date.now() };
 }
