@@ -388,7 +388,9 @@ async function main(): Promise<void> {
   log(`starting the relayer (${RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "node build/relayer/main.js"})`);
   const relayers: RelayerChild[] = [];
   for (let i = 0; i < CLUSTER.instances; i++) {
-    const started = await startRelayerChild(relayerEnv);
+    // Named as instances on separate machines are: a takeover then waits for the lease to expire (LEASE_TTL_MS),
+    // where a dead process of the same machine would lose its leases at once.
+    const started = await startRelayerChild({ ...relayerEnv, ...(CLUSTER.instances > 1 ? { INSTANCE_ID: `bench-instance-${i}` } : {}) });
     relayers.push(started);
     cleanups.push(() => started.stop());
   }
@@ -426,6 +428,21 @@ async function main(): Promise<void> {
     bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   });
   const cpuBefore = cpuNow();
+  // PostgreSQL's own count of committed and rolled-back transactions (a rollback is mostly a serialization retry).
+  const pgStats = async () => {
+    if (CLUSTER.db !== "postgres") return undefined;
+    const statsDb = await openDatabase(location);
+    try {
+      return await statsDb.read((sql) =>
+        sql.get<{ commits: number; rollbacks: number }>(
+          "SELECT xact_commit AS commits, xact_rollback AS rollbacks FROM pg_stat_database WHERE datname = current_database()",
+        ),
+      );
+    } finally {
+      await statsDb.close();
+    }
+  };
+  const pgBefore = await pgStats();
   const runStart = performance.now();
 
   const client = async (c: number) => {
@@ -504,6 +521,7 @@ async function main(): Promise<void> {
   const [clientsEnd] = await Promise.all([clientsRun, watchersRun]);
   clearInterval(sampleTimeline);
   const cpuAfter = cpuNow();
+  const pgAfter = await pgStats();
   const wallS = (performance.now() - runStart) / 1000;
   const cpu = Object.fromEntries(
     (["node", "relayer", "bench"] as const).map((k) => [k, { cpu_s: round(cpuAfter[k] - cpuBefore[k], 2), cores_busy: round((cpuAfter[k] - cpuBefore[k]) / wallS, 2) }]),
@@ -536,7 +554,7 @@ async function main(): Promise<void> {
     const lease = `signer:${operatorKeys[0]!.address.toLowerCase()}`;
     const holderOf = () => db.read((sql) => sql.get<{ holder: string; token: number }>("SELECT holder, token FROM leases WHERE name = ?", lease));
     const before = (await holderOf())!;
-    const victim = relayers.find((r) => before.holder.split(":").at(-2) === String(r.workerPid));
+    const victim = relayers[Number(/^bench-instance-(\d+)$/.exec(before.holder)?.[1] ?? -1)];
     if (!victim) throw new Error(`no instance of this run holds ${lease} (holder ${before.holder})`);
     log(`failover: SIGKILL the instance holding ${lease} (${before.holder}, token ${before.token})`);
     process.kill(-victim.pid, "SIGKILL");
@@ -597,6 +615,12 @@ async function main(): Promise<void> {
     takeover_s: takeover?.seconds ?? null,
     takeover,
     peak_rss_mb_per_instance: samplers.map((s) => round(Math.max(s.maxRssKb, s.maxHwmKb) / 1024, 1)),
+    /** "lease lost" lines each instance logged (its last 8 kB of output): a lease that lapsed under load stalls its key. */
+    lease_losses_logged: relayers.map((r) => (r.output().match(/lease lost/g) ?? []).length),
+    postgres_transactions:
+      pgBefore && pgAfter
+        ? { committed: pgAfter.commits - pgBefore.commits, rolled_back: pgAfter.rollbacks - pgBefore.rollbacks, note: "during the payment phase, all clients (a rollback is mostly a SERIALIZABLE retry)" }
+        : null,
     targets: {
       ratio_at_least: 1.0,
       create_p99_ms_at_most: 50,
