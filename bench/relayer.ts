@@ -390,7 +390,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < CLUSTER.instances; i++) {
     // Named as instances on separate machines are: a takeover then waits for the lease to expire (LEASE_TTL_MS),
     // where a dead process of the same machine would lose its leases at once.
-    const started = await startRelayerChild({ ...relayerEnv, ...(CLUSTER.instances > 1 ? { INSTANCE_ID: `bench-instance-${i}` } : {}) });
+    const started = await startRelayerChild({ ...relayerEnv, ...(CLUSTER.instances > 1 ? { INSTANCE_HOST: `machine-${i}` } : {}) });
     relayers.push(started);
     cleanups.push(() => started.stop());
   }
@@ -554,7 +554,7 @@ async function main(): Promise<void> {
     const lease = `signer:${operatorKeys[0]!.address.toLowerCase()}`;
     const holderOf = () => db.read((sql) => sql.get<{ holder: string; token: number }>("SELECT holder, token FROM leases WHERE name = ?", lease));
     const before = (await holderOf())!;
-    const victim = relayers[Number(/^bench-instance-(\d+)$/.exec(before.holder)?.[1] ?? -1)];
+    const victim = relayers.find((r) => before.holder.split(":")[1] === String(r.workerPid));
     if (!victim) throw new Error(`no instance of this run holds ${lease} (holder ${before.holder})`);
     log(`failover: SIGKILL the instance holding ${lease} (${before.holder}, token ${before.token})`);
     process.kill(-victim.pid, "SIGKILL");

@@ -15,8 +15,11 @@ const schema = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional(),
     /** Connections each instance keeps to PostgreSQL. */
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
-    /** This instance's name in the leases (default: host, process id and a random suffix). */
+    /** This instance's name in the leases (default: INSTANCE_HOST, process id and a random suffix). */
     INSTANCE_ID: z.string().min(1).max(200).optional(),
+    /** The machine's name in instance names (default: the host name). Instances that share it and a process
+     *  table take a dead one's leases at once; give containers that share a host name distinct ones. */
+    INSTANCE_HOST: z.string().regex(/^[^:\s]{1,100}$/, "must be 1 to 100 characters, without ':' or spaces").optional(),
     /** How long a lease on a signer key or on following the chain lasts without renewal. */
     LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
     /** How often an instance renews its leases and tries to take free ones: a dead holder's key is taken over

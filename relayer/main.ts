@@ -152,8 +152,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   ] as unknown as Interface[];
   const projector = new LedgerProjector(db, (blocks) => readBlockTimes(provider, blocks));
   // The console's reconciliation: the audit library rebuilds the chain's ledger over this relayer's RPC.
-  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const isDeadInstance = (instance: string) => deadLocalHolder(instance, hostname(), processAlive);
+  const host = config.INSTANCE_HOST ?? hostname();
+  const instanceId = config.INSTANCE_ID ?? `${host}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const isDeadInstance = (instance: string) => deadLocalHolder(instance, host, processAlive);
   const reconciliation = new ReconciliationService(db, () => rebuildFromChain({ rpcUrl: config.RPC_URL, deployment }), () => Date.now(), instanceId, isDeadInstance);
   await reconciliation.recover();
   // ---- metrics

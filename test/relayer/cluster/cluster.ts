@@ -12,7 +12,7 @@ import type { RelayerTarget } from "../crash/merchant-client.js";
 /** The lease an instance takes to drive a signer key (as relayer/main.ts names it). */
 export const signerLease = (address: string) => `signer:${address.toLowerCase()}`;
 
-/** The process id inside a default instance id (`hostname:pid:random`). */
+/** The process id inside a default instance id (`host:pid:random`). */
 export function holderPid(holder: string): number | undefined {
   const match = /:(\d+):[0-9a-f]+$/.exec(holder);
   return match ? Number(match[1]) : undefined;
@@ -26,10 +26,10 @@ export class Cluster {
   constructor(
     private readonly db: Database,
     count: number,
-    env: Record<string, string>,
+    env: (index: number) => Record<string, string>,
     logFile: (index: number) => string,
   ) {
-    this.instances = Array.from({ length: count }, (_, index) => new ChildRelayer(env, { logFile: logFile(index) }));
+    this.instances = Array.from({ length: count }, (_, index) => new ChildRelayer(env(index), { logFile: logFile(index) }));
   }
 
   /** Starts every instance, restarted after each death, and waits until all listen. */

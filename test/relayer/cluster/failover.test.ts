@@ -135,7 +135,9 @@ describe("three relayer instances on one PostgreSQL, two operator keys", { skip:
       LOG_LEVEL: "warn", // "lease lost" is a warning
       POLL_INTERVAL_MS: "50",
     });
-    cluster = new Cluster(db, INSTANCES, env, logFile);
+    // Each instance as if on a machine of its own: a killed holder's keys wait for its leases to expire (the
+    // bound the issue asks for), where a dead process of the same machine would lose them at once.
+    cluster = new Cluster(db, INSTANCES, (index) => ({ ...env, INSTANCE_HOST: `machine-${index}` }), logFile);
     await cluster.start();
 
     const runStartedAt = Date.now();
