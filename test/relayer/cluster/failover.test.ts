@@ -86,10 +86,14 @@ describe("three relayer instances on one PostgreSQL, two operator keys", { skip:
   /** SIGKILLs the holder of `lease` and measures how long until another instance holds it. */
   async function killHolder(lease: string): Promise<void> {
     const { instance, lease: held } = await cluster.holderOf(lease);
+    // It stays down until another instance took its key over, as a machine that died would: a process restarted
+    // on the same machine would take its dead predecessor's leases at once (the crash tests cover that).
+    instance.keepRunning(false);
     const killedAt = Date.now();
     await instance.kill();
     const next = await cluster.takeover(lease, held);
     takeovers.push(record(lease, "SIGKILL", Date.now() - killedAt, held, next));
+    instance.keepRunning(true);
     await instance.ready(); // back as a new process before the next round
   }
 
