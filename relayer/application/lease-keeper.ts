@@ -46,11 +46,16 @@ export class LeaseKeeper {
     private readonly isDead: (holder: string) => boolean = () => false,
   ) {}
 
-  /** Takes what it can at once, then keeps renewing in the background. */
+  /** Takes what it can at once, then keeps renewing in the background (one round at a time, however slow). */
   async start(): Promise<void> {
     await this.renew();
+    let busy = false;
     this.#timer = setInterval(() => {
-      this.#renewing = this.renew().catch(() => undefined);
+      if (busy) return;
+      busy = true;
+      this.#renewing = this.renew()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
     }, this.options.renewMs);
   }
 
