@@ -14,6 +14,7 @@ import pino from "pino";
 
 import { issueApiKey } from "../relayer/application/admin.js";
 import { PaymentsService } from "../relayer/application/payments.js";
+import { inlineSignatureRecovery } from "../relayer/chain/signatures.js";
 import { PayoutsService } from "../relayer/application/payouts.js";
 import type { ChainReader } from "../relayer/application/ports.js";
 import { PaymentStatus } from "../relayer/chain/typed-data.js";
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     const app = createApp({
       db,
       logger: pino({ level: "silent" }),
-      payments: new PaymentsService(chain, reader),
+      payments: new PaymentsService(chain, reader, inlineSignatureRecovery),
       chain,
       reader,
       payoutsService: new PayoutsService(chain),

@@ -54,6 +54,8 @@ const schema = z
     /** Osaka caps a transaction at 2^24 gas; an authorization costs ~100k in a batch, so 150 keeps a margin. */
     BATCH_SIZE: z.coerce.number().int().min(1).max(150).default(100),
     REPRICE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
+    /** Worker threads that recover buyers' signatures off the event loop (0: in it). Default: the cores but one, 1 to 4. */
+    SIGNATURE_WORKERS: z.coerce.number().int().min(0).max(32).optional(),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
     RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
     /** How often every merchant's available balance is paid out in one batch; 0 turns the run off. */

@@ -18,6 +18,7 @@ import { receivableSettlementHandler, ReceivablesService } from "./application/r
 import { Confirmer, type SettlementHandler } from "./chain/confirmer.js";
 import { Indexer, type FollowedContract } from "./chain/indexer.js";
 import { parseEscrowLog } from "./chain/escrow-calls.js";
+import { defaultSignatureWorkers, inlineSignatureRecovery, SignatureWorkerPool } from "./chain/signatures.js";
 import { EscrowReader, readBlockTimes, readTokenInfo, ReceivableReader, RegistryReader } from "./chain/reader.js";
 import { LedgerProjector } from "./application/ledger-projector.js";
 import { ReconciliationService } from "./application/reconciliation.js";
@@ -142,7 +143,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const token = await readTokenInfo(provider, deployment.contracts.SettlementToken.address);
   const reader = new EscrowReader(provider, escrow, deployment.contracts.KycRegistry.address);
   const chainContext = { chainId: BigInt(chainId), escrow, token };
-  const payments = new PaymentsService(chainContext, reader);
+  const signatureWorkers = config.SIGNATURE_WORKERS ?? defaultSignatureWorkers();
+  const signatures = signatureWorkers > 0 ? new SignatureWorkerPool(signatureWorkers) : inlineSignatureRecovery;
+  const payments = new PaymentsService(chainContext, reader, signatures);
   const payoutsService = new PayoutsService(chainContext);
   const now = () => Date.now();
   const errorInterfaces = [
@@ -220,6 +223,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     { chainId: BigInt(chainId), registry: receivableRegistry!, token: token.address },
     receivableReader,
     reader,
+    signatures,
   );
   // One indexer follows the escrow and, when deployed, the receivable registry: others' logs reach both handlers.
   const followed: FollowedContract[] = [{ name: "escrow", address: escrow, parse: parseEscrowLog }];
@@ -393,6 +397,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       await Promise.all([current, dispatcher.stop()]);
       await keeper.stop(); // other instances take this one's keys over at once
       provider.destroy();
+      if (signatures instanceof SignatureWorkerPool) await signatures.close();
       await db.close();
     },
   };

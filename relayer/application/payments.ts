@@ -1,9 +1,10 @@
 // Payment intent use cases: validate, then write the domain rows, the event, the outbox operation and the
 // idempotent response in ONE database transaction. The chain is only read here, never written.
-import { id, TypedDataEncoder, verifyTypedData } from "ethers";
+import { id } from "ethers";
 
 import type { EscrowCall } from "../chain/escrow-calls.js";
 import { serializeCall } from "../chain/operation-codec.js";
+import { typedDataDigest } from "../chain/signatures.js";
 import {
   erc3009FundingMessage,
   escrowDomain,
@@ -26,7 +27,7 @@ import type { Sql } from "../persistence/database.js";
 import { intents } from "../persistence/intents.js";
 import { recordEvent } from "./events.js";
 import type { Merchant } from "../persistence/merchants.js";
-import type { ChainContext, ChainReader } from "./ports.js";
+import type { ChainContext, ChainReader, SignatureRecovery } from "./ports.js";
 
 export interface PaymentWindows {
   /** How long the buyer has to sign and the authorization to reach the chain. */
@@ -67,6 +68,7 @@ export class PaymentsService {
   constructor(
     private readonly chain: ChainContext,
     private readonly reader: ChainReader,
+    private readonly signatures: SignatureRecovery,
     private readonly windows: PaymentWindows = DEFAULT_WINDOWS,
   ) {}
 
@@ -98,7 +100,7 @@ export class PaymentsService {
       id: newId("pi"),
       merchantId: merchant.id,
       orderRef: input.orderRef,
-      paymentId: TypedDataEncoder.hash(escrowDomain(this.chain.chainId, this.chain.escrow), PaymentTermsTypes, terms),
+      paymentId: typedDataDigest(escrowDomain(this.chain.chainId, this.chain.escrow), PaymentTermsTypes, terms),
       terms,
       captureMethod: input.captureMethod,
       metadata: input.metadata,
@@ -140,13 +142,9 @@ export class PaymentsService {
   }
 
   /** Checks a buyer action's signature off chain, so a wrong one is refused before anything is sent. */
-  checkBuyerSignature(intent: PaymentIntent, typed: TypedData, signature: string): void {
-    let signer: string;
-    try {
-      signer = verifyTypedData(typed.domain, typed.types, typed.message, signature);
-    } catch {
-      throw invalid("signature_invalid", "The signature is malformed", "signature");
-    }
+  async checkBuyerSignature(intent: PaymentIntent, typed: TypedData, signature: string): Promise<void> {
+    const signer = await this.signatures.recover(typedDataDigest(typed.domain, typed.types, typed.message), signature);
+    if (signer === undefined) throw invalid("signature_invalid", "The signature is malformed", "signature");
     if (signer.toLowerCase() !== intent.terms.buyer.toLowerCase()) {
       throw invalid("signature_invalid", "The signature is not the buyer's", "signature");
     }
@@ -161,7 +159,7 @@ export class PaymentsService {
     if (BigInt(Math.floor(now / 1000)) >= intent.terms.preApprovalExpiry) {
       throw invalid("authorization_expired", `The buyer's authorization window closed at ${intent.terms.preApprovalExpiry}`, "signature");
     }
-    this.checkBuyerSignature(intent, this.fundingTypedData(intent), signature);
+    await this.checkBuyerSignature(intent, this.fundingTypedData(intent), signature);
     const parties = [
       [intent.terms.buyer, "buyer"],
       [intent.terms.merchant, "merchant"],

@@ -23,6 +23,11 @@ export interface ChainReader {
   escrowBalance(token: string, account: string): Promise<bigint>;
 }
 
+/** Who signed an EIP-712 digest: its checksummed address, or undefined when nothing can be recovered. */
+export interface SignatureRecovery {
+  recover(digest: string, signature: string): Promise<string | undefined>;
+}
+
 /** The deployment the relayer serves, read once at start. */
 export interface ChainContext {
   chainId: bigint;

@@ -11,7 +11,8 @@ import {
   serializeReceivableCall,
   type ReceivableCall,
 } from "../chain/receivable-calls.js";
-import { invoiceTokenId, receivableTypedData, recoverSigner, type SignedAction } from "../chain/receivable-signing.js";
+import { invoiceTokenId, receivableTypedData, type SignedAction } from "../chain/receivable-signing.js";
+import { typedDataDigest } from "../chain/signatures.js";
 import { ReceivableState, RepaymentSource, type FinanceOffer, type InvoiceTerms } from "../chain/receivable-typed-data.js";
 import { KycTier } from "../chain/typed-data.js";
 import { ApiError, conflict, invalid } from "../domain/errors.js";
@@ -31,7 +32,7 @@ import { merchants, type Merchant } from "../persistence/merchants.js";
 import { financingOffers, receivableActions, receivables, type FinancingOffer } from "../persistence/receivables.js";
 import { recordEvent } from "./events.js";
 import { applyInvoice, readInvoices, type InvoiceViews } from "./receivable-mirror.js";
-import type { ChainReader, ReceivableChainReader } from "./ports.js";
+import type { ChainReader, ReceivableChainReader, SignatureRecovery } from "./ports.js";
 
 export interface ReceivablesContext {
   chainId: bigint;
@@ -95,6 +96,7 @@ export class ReceivablesService {
     readonly chain: ReceivablesContext,
     readonly reader: ReceivableChainReader,
     private readonly kyc: Pick<ChainReader, "kycCheck" | "escrowBalance">,
+    private readonly signatures: SignatureRecovery,
   ) {}
 
   /** The typed data of `action`, from the one builder (chain/receivable-signing.ts). */
@@ -110,8 +112,9 @@ export class ReceivablesService {
   // ------------------------------------------------------------------ checks before anything is written
 
   /** Recovers who signed `action` and refuses anyone but `party` (the account the registry will check). */
-  checkSignature(action: SignedAction, signature: string, party: string, role: string): void {
-    const signer = recoverSigner(this.typedData(action), signature);
+  async checkSignature(action: SignedAction, signature: string, party: string, role: string): Promise<void> {
+    const typed = this.typedData(action);
+    const signer = await this.signatures.recover(typedDataDigest(typed.domain, typed.types, typed.message), signature);
     if (signer === undefined) throw invalid("signature_invalid", "The signature is malformed: no signer can be recovered", "signature");
     if (signer.toLowerCase() !== party.toLowerCase()) {
       throw invalid("signature_invalid", `The signature is not the ${role}'s (${party}) over this action`, "signature");
@@ -162,7 +165,7 @@ export class ReceivablesService {
       documentHash: input.documentHash,
       invoiceRef: invoiceRefBytes(input.invoiceRef),
     };
-    this.checkSignature({ action: "issue", terms }, signature, account.address, "issuer");
+    await this.checkSignature({ action: "issue", terms }, signature, account.address, "issuer");
     const tokenId = invoiceTokenId(this.chain.chainId, this.chain.registry, terms);
     if (await this.reader.receivable(tokenId)) throw conflict("receivable_exists", "An invoice with these terms was already issued");
     await this.checkKyc([[account.address, "issuer"], [terms.debtor, "debtor"]], KycTier.Basic);
@@ -175,7 +178,7 @@ export class ReceivablesService {
     assertCanRequest(r, "accept", now);
     const receivableId = BigInt(r.tokenId);
     const deadline = BigInt(auth.deadline);
-    this.checkSignature({ action: "accept", receivableId, nonce: auth.nonce, deadline }, auth.signature, r.debtor, "debtor");
+    await this.checkSignature({ action: "accept", receivableId, nonce: auth.nonce, deadline }, auth.signature, r.debtor, "debtor");
     await this.checkFreshness(r.debtor, auth.nonce, auth.deadline, now);
     await this.checkKyc([[r.debtor, "debtor"]], KycTier.Basic);
     return { receivable: r, call: { kind: "rcv_accept", receivableId, auth: { ...auth, deadline } } };
@@ -188,7 +191,7 @@ export class ReceivablesService {
     const receivableId = BigInt(r.tokenId);
     const deadline = BigInt(auth.deadline);
     const reasonBytes = encodeBytes32String(reason);
-    this.checkSignature({ action: "reject", receivableId, reason: reasonBytes, nonce: auth.nonce, deadline }, auth.signature, r.debtor, "debtor");
+    await this.checkSignature({ action: "reject", receivableId, reason: reasonBytes, nonce: auth.nonce, deadline }, auth.signature, r.debtor, "debtor");
     await this.checkFreshness(r.debtor, auth.nonce, auth.deadline, now);
     return { receivable: r, call: { kind: "rcv_reject", receivableId, reason: reasonBytes, auth: { ...auth, deadline } }, details: { reason } };
   }
@@ -203,7 +206,7 @@ export class ReceivablesService {
     const deadline = BigInt(auth.deadline);
     const faceValues = parts.map((p) => p.faceValue);
     const recipients = parts.map((p) => p.recipient);
-    this.checkSignature({ action: "split", receivableId, faceValues, recipients, nonce: auth.nonce, deadline }, auth.signature, r.holder, "holder");
+    await this.checkSignature({ action: "split", receivableId, faceValues, recipients, nonce: auth.nonce, deadline }, auth.signature, r.holder, "holder");
     await this.checkFreshness(r.holder, auth.nonce, auth.deadline, now);
     await this.checkKyc([[r.holder, "holder"], ...recipients.map((to, i) => [to, `parts.${i}.recipient`] as [string, string])], KycTier.Basic);
     return {
@@ -220,7 +223,7 @@ export class ReceivablesService {
     if (to.toLowerCase() === r.holder.toLowerCase()) throw invalid("transfer_to_holder", "The receivable already belongs to this account", "to");
     const receivableId = BigInt(r.tokenId);
     const deadline = BigInt(auth.deadline);
-    this.checkSignature({ action: "transfer", receivableId, to, nonce: auth.nonce, deadline }, auth.signature, r.holder, "holder");
+    await this.checkSignature({ action: "transfer", receivableId, to, nonce: auth.nonce, deadline }, auth.signature, r.holder, "holder");
     await this.checkFreshness(r.holder, auth.nonce, auth.deadline, now);
     await this.checkKyc([[r.holder, "holder"], [to, "to"]], KycTier.Basic);
     return { receivable: r, call: { kind: "rcv_transfer", receivableId, to, auth: { ...auth, deadline } }, details: { to } };
@@ -247,7 +250,7 @@ export class ReceivablesService {
     }
     const deadline = BigInt(auth.deadline);
     const sourceCode = source === "wallet" ? RepaymentSource.Wallet : RepaymentSource.EscrowBalance;
-    this.checkSignature({ action: "repay", receivableId, amount, source: sourceCode, nonce: auth.nonce, deadline }, auth.signature, r.debtor, "debtor");
+    await this.checkSignature({ action: "repay", receivableId, amount, source: sourceCode, nonce: auth.nonce, deadline }, auth.signature, r.debtor, "debtor");
     await this.checkFreshness(r.debtor, auth.nonce, auth.deadline, now);
     return {
       receivable: r,
@@ -270,7 +273,7 @@ export class ReceivablesService {
     const quote = financeQuote(r.faceValue, r.dueAt, chainNow, input.annualRateBps, (await this.reader.terms()).platformFeeBps);
     if (quote.price > input.maxPrice) throw invalid("price_above_max", `At ${input.annualRateBps} bps the price now is ${quote.price}, above max_price`, "max_price");
     const offer = this.offerTerms(r, account.address, input);
-    this.checkSignature({ action: "offer", offer }, input.signature, account.address, "financier");
+    await this.checkSignature({ action: "offer", offer }, input.signature, account.address, "financier");
     await this.checkFreshness(account.address, input.nonce, input.expiry, chainNow);
     await this.checkKyc([[account.address, "financier"]], KycTier.Institutional);
     return {
@@ -323,7 +326,7 @@ export class ReceivablesService {
     }
     const offer = this.offerTerms(r, o.financier, o);
     const deadline = BigInt(auth.deadline);
-    this.checkSignature({ action: "accept_offer", offer, minProceeds, nonce: auth.nonce, deadline }, auth.signature, r.holder, "holder");
+    await this.checkSignature({ action: "accept_offer", offer, minProceeds, nonce: auth.nonce, deadline }, auth.signature, r.holder, "holder");
     await this.checkFreshness(r.holder, auth.nonce, auth.deadline, now);
     if (await this.reader.nonceUsed(o.financier, o.nonce)) throw conflict("offer_nonce_used", `The financier's offer nonce was used or cancelled on chain`);
     await this.checkKyc([[r.holder, "holder"]], KycTier.Basic);

@@ -1,7 +1,6 @@
 // The EIP-712 typed data each party signs for a receivable action, built in ONE place: the API hands it out
 // (POST /v1/receivables/typed_data), the use cases rebuild it to recover the signer before anything is written,
 // and the tests sign it. Types come from receivable-typed-data.ts (the registry's definitions). Pure: no I/O.
-import { TypedDataEncoder, verifyTypedData } from "ethers";
 
 import {
   AcceptanceTypes,
@@ -17,6 +16,7 @@ import {
   type InvoiceTerms,
   type RepaymentSource,
 } from "./receivable-typed-data.js";
+import { typedDataDigest } from "./signatures.js";
 import type { TypedDataDomain } from "./typed-data.js";
 
 export interface ReceivableTypedData {
@@ -76,16 +76,7 @@ export function receivableTypedData(chainId: bigint, registry: string, a: Signed
 
 /** The root receivable id the registry gives `terms`: their EIP-712 digest as a uint256. */
 export const invoiceTokenId = (chainId: bigint, registry: string, terms: InvoiceTerms): bigint =>
-  BigInt(TypedDataEncoder.hash(registryDomain(chainId, registry), InvoiceTermsTypes, terms));
-
-/** Who signed `typed` (checksummed), or undefined when nothing can be recovered from `signature`. */
-export function recoverSigner(typed: ReceivableTypedData, signature: string): string | undefined {
-  try {
-    return verifyTypedData(typed.domain, typed.types, typed.message, signature);
-  } catch {
-    return undefined;
-  }
-}
+  BigInt(typedDataDigest(registryDomain(chainId, registry), InvoiceTermsTypes, terms));
 
 /** Typed data for JSON: bigints as decimal strings. */
 export const typedDataJson = (typed: ReceivableTypedData): unknown =>

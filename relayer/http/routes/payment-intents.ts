@@ -275,19 +275,19 @@ export function paymentIntentRoutes(router: Router, registry: RouteRegistry, dep
       return payments.confirmCall(intent, body.signature);
     });
   mutation("confirm_receipt", "confirmReceipt", "Relay the buyer's confirmation of receipt: held funds are released at once", confirmReceiptBody,
-    (intent, body: z.output<typeof confirmReceiptBody>) => {
+    async (intent, body: z.output<typeof confirmReceiptBody>) => {
       if (body.deadline <= Math.floor(now() / 1000)) throw invalid("signature_expired", "The deadline the buyer signed has passed", "deadline");
       const deadline = BigInt(body.deadline);
-      payments.checkBuyerSignature(intent, payments.buyerActionTypedData(intent, "confirm_receipt", deadline), body.signature);
+      await payments.checkBuyerSignature(intent, payments.buyerActionTypedData(intent, "confirm_receipt", deadline), body.signature);
       return { kind: "confirm_receipt", terms: intent.terms, deadline, signature: body.signature };
     });
   mutation("disputes", "openDispute", "Relay the buyer's dispute: held funds freeze until the arbiter resolves", openDisputeBody,
-    (intent, body: z.output<typeof openDisputeBody>) => {
+    async (intent, body: z.output<typeof openDisputeBody>) => {
       if (Math.floor(now() / 1000) >= intent.heldSince + Number(intent.terms.confirmationWindow)) {
         throw invalid("dispute_window_closed", "The confirmation window in which the buyer may dispute has closed");
       }
       const reason = encodeBytes32String(body.reason);
-      payments.checkBuyerSignature(intent, payments.buyerActionTypedData(intent, "open_dispute", reason), body.signature);
+      await payments.checkBuyerSignature(intent, payments.buyerActionTypedData(intent, "open_dispute", reason), body.signature);
       return { kind: "open_dispute", terms: intent.terms, reason, signature: body.signature };
     });
   mutation("capture", "capturePaymentIntent", "Capture all or part of an authorized amount", captureIntentBody,

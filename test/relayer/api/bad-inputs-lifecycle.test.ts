@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { HDNodeWallet, id } from "ethers";
 
 import { PaymentsService } from "../../../relayer/application/payments.js";
+import { inlineSignatureRecovery } from "../../../relayer/chain/signatures.js";
 import { readTokenInfo } from "../../../relayer/chain/reader.js";
 import { merchants } from "../../../relayer/persistence/merchants.js";
 import { KycRegistry__factory } from "../../../typechain-types/index.js";
@@ -110,6 +111,7 @@ describe("confirm: the parties and the authorization window", () => {
     const payments = new PaymentsService(
       { chainId: network.chainId, escrow: system.credentials.contracts.PaymentEscrow, token: await readTokenInfo(system.provider, system.credentials.contracts.SettlementToken) },
       { paymentState: () => Promise.reject(new Error("unused")), kycCheck: () => Promise.reject(new Error("unused")), escrowBalance: () => Promise.reject(new Error("unused")) },
+      inlineSignatureRecovery,
     );
     const created = await system.relayer.db.transaction(async (sql) => {
       const intent = payments.newIntent((await merchants.get(sql, system.merchantId))!, {

@@ -1,0 +1,100 @@
+// Signature recovery off the event loop: the worker pool must answer exactly what ethers answers in the calling
+// thread, for good, wrong and malformed signatures, and the cached digests must equal ethers' own.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+
+import { Signature, TypedDataEncoder, Wallet, verifyTypedData, zeroPadValue } from "ethers";
+
+import { inlineSignatureRecovery, SignatureWorkerPool, typedDataDigest } from "../../../relayer/chain/signatures.js";
+import { erc3009FundingMessage, escrowDomain, PaymentTermsTypes, ReceiveWithAuthorizationTypes, tokenDomain, type PaymentTerms } from "../../../relayer/chain/typed-data.js";
+
+const escrow = "0x" + "e5".repeat(20);
+const token = "0x" + "70".repeat(20);
+
+function terms(buyer: string, amount: bigint): PaymentTerms {
+  return {
+    merchant: "0x" + "11".repeat(20), buyer, token, amount,
+    preApprovalExpiry: 1_900_000_000n, authorizationExpiry: 1_900_600_000n, refundExpiry: 1_902_000_000n,
+    confirmationWindow: 259_200n, kycTier: 1, feeBps: 250, partner: "0x" + "22".repeat(20), partnerShareBps: 1_000,
+    orderRef: zeroPadValue("0x0102", 32),
+  };
+}
+
+describe("signature recovery", () => {
+  let pool: SignatureWorkerPool;
+  const buyer = Wallet.createRandom();
+  const stranger = Wallet.createRandom();
+
+  before(() => {
+    pool = new SignatureWorkerPool(2);
+  });
+  after(() => pool.close());
+
+  it("computes the EIP-712 digest ethers computes, per domain and per message", () => {
+    for (const [chainId, contract, amount] of [[1n, escrow, 5n], [31337n, escrow, 5n], [31337n, token, 5n], [31337n, token, 6n]] as const) {
+      const domain = escrowDomain(chainId, contract);
+      const message = terms(buyer.address, amount);
+      assert.equal(typedDataDigest(domain, PaymentTermsTypes, message), TypedDataEncoder.hash(domain, PaymentTermsTypes, message));
+    }
+    const funding = tokenDomain("Settlement USD", 31337n, token);
+    const message = erc3009FundingMessage(terms(buyer.address, 7n), escrow, zeroPadValue("0x07", 32));
+    assert.equal(typedDataDigest(funding, ReceiveWithAuthorizationTypes, message), TypedDataEncoder.hash(funding, ReceiveWithAuthorizationTypes, message));
+  });
+
+  it("recovers the signer in a worker as ethers does in the calling thread", async () => {
+    const domain = tokenDomain("Settlement USD", 31337n, token);
+    const jobs = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const signer = i % 3 === 0 ? stranger : buyer;
+        const message = erc3009FundingMessage(terms(buyer.address, BigInt(i + 1)), escrow, zeroPadValue(`0x${(i + 1).toString(16).padStart(2, "0")}`, 32));
+        const signature = await signer.signTypedData(domain, ReceiveWithAuthorizationTypes, message);
+        return { signer, message, signature };
+      }),
+    );
+    const recovered = await Promise.all(jobs.map((j) => pool.recover(typedDataDigest(domain, ReceiveWithAuthorizationTypes, j.message), j.signature)));
+    jobs.forEach((j, i) => {
+      assert.equal(recovered[i], verifyTypedData(domain, ReceiveWithAuthorizationTypes, j.message, j.signature));
+      assert.equal(recovered[i], j.signer.address);
+    });
+  });
+
+  it("accepts the 64-byte compact form (EIP-2098) as ethers does", async () => {
+    const domain = escrowDomain(31337n, escrow);
+    const message = terms(buyer.address, 9n);
+    const compact = Signature.from(await buyer.signTypedData(domain, PaymentTermsTypes, message)).compactSerialized;
+    assert.equal(await pool.recover(typedDataDigest(domain, PaymentTermsTypes, message), compact), buyer.address);
+  });
+
+  it("answers undefined, as the inline recovery does, for signatures nothing can be recovered from", async () => {
+    const digest = typedDataDigest(escrowDomain(31337n, escrow), PaymentTermsTypes, terms(buyer.address, 1n));
+    const good = await buyer.signTypedData(escrowDomain(31337n, escrow), PaymentTermsTypes, terms(buyer.address, 1n));
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const malformed = [
+      "0x",
+      "0x1234",
+      good.slice(0, -1), // 64.5 bytes
+      good + "00", // 66 bytes
+      good.slice(0, -2) + "1d", // v = 29
+      "0x" + "00".repeat(32) + good.slice(66), // r = 0
+      "0x" + n.toString(16) + good.slice(66), // r = n, out of range
+      "not hex at all",
+    ];
+    for (const signature of malformed) {
+      assert.equal(await inlineSignatureRecovery.recover(digest, signature), undefined, `inline: ${signature}`);
+      assert.equal(await pool.recover(digest, signature), undefined, `pool: ${signature}`);
+    }
+  });
+
+  it("recovers someone else, not the buyer, from a signature over other terms", async () => {
+    const domain = escrowDomain(31337n, escrow);
+    const signature = await buyer.signTypedData(domain, PaymentTermsTypes, terms(buyer.address, 1n));
+    const other = await pool.recover(typedDataDigest(domain, PaymentTermsTypes, terms(buyer.address, 2n)), signature);
+    assert.ok(other !== undefined && other !== buyer.address);
+  });
+
+  it("refuses work once closed", async () => {
+    const closing = new SignatureWorkerPool(1);
+    await closing.close();
+    await assert.rejects(closing.recover("0x" + "00".repeat(32), "0x" + "00".repeat(65)), /closed/);
+  });
+});
