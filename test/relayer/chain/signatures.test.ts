@@ -5,6 +5,8 @@ import { after, before, describe, it } from "node:test";
 
 import { Signature, TypedDataEncoder, Wallet, verifyTypedData, zeroPadValue } from "ethers";
 
+import { receivableTypedData, type SignedAction } from "../../../relayer/chain/receivable-signing.js";
+import { RepaymentSource, type FinanceOffer } from "../../../relayer/chain/receivable-typed-data.js";
 import { inlineSignatureRecovery, SignatureWorkerPool, typedDataDigest } from "../../../relayer/chain/signatures.js";
 import { erc3009FundingMessage, escrowDomain, PaymentTermsTypes, ReceiveWithAuthorizationTypes, tokenDomain, type PaymentTerms } from "../../../relayer/chain/typed-data.js";
 
@@ -39,6 +41,35 @@ describe("signature recovery", () => {
     const funding = tokenDomain("Settlement USD", 31337n, token);
     const message = erc3009FundingMessage(terms(buyer.address, 7n), escrow, zeroPadValue("0x07", 32));
     assert.equal(typedDataDigest(funding, ReceiveWithAuthorizationTypes, message), TypedDataEncoder.hash(funding, ReceiveWithAuthorizationTypes, message));
+  });
+
+  it("computes ethers' digest for every receivable action, flat or nested, and for non-canonical values", () => {
+    const b32 = (n: number) => zeroPadValue(`0x${n.toString(16).padStart(2, "0")}`, 32);
+    const offer: FinanceOffer = { receivableId: 77n, financier: stranger.address, annualRateBps: 600, maxPrice: 295_561_643_835n, expiry: 1_900_000_000n, nonce: b32(1) };
+    const actions: SignedAction[] = [
+      { action: "issue", terms: { issuer: buyer.address, dueAt: 1_900_000_000n, acceptBy: 1_899_000_000n, debtor: stranger.address, token, faceValue: 1_000_000_000_000n, documentHash: b32(2), invoiceRef: b32(3) } },
+      { action: "accept", receivableId: 77n, nonce: b32(4), deadline: 1_900_000_000n },
+      { action: "reject", receivableId: 77n, reason: b32(5), nonce: b32(6), deadline: 1_900_000_000n },
+      { action: "split", receivableId: 77n, faceValues: [1n, 2n], recipients: [buyer.address, stranger.address], nonce: b32(7), deadline: 1_900_000_000n },
+      { action: "transfer", receivableId: 77n, to: stranger.address, nonce: b32(8), deadline: 1_900_000_000n },
+      { action: "offer", offer },
+      { action: "accept_offer", offer, minProceeds: 294_083_835_615n, nonce: b32(9), deadline: 1_900_000_000n },
+      { action: "repay", receivableId: 77n, amount: 300_000n, source: RepaymentSource.EscrowBalance, nonce: b32(10), deadline: 1_900_000_000n },
+    ];
+    for (const action of actions) {
+      const typed = receivableTypedData(31337n, token, action);
+      assert.equal(typedDataDigest(typed.domain, typed.types, typed.message), TypedDataEncoder.hash(typed.domain, typed.types, typed.message), action.action);
+    }
+    // Values ethers accepts in other forms (a decimal string, a lower-case address) give ethers' digest too.
+    const domain = escrowDomain(31337n, escrow);
+    const loose = { ...terms(buyer.address.toLowerCase(), 5n), amount: "5", kycTier: 1n };
+    assert.equal(typedDataDigest(domain, PaymentTermsTypes, loose), TypedDataEncoder.hash(domain, PaymentTermsTypes, loose));
+    assert.equal(typedDataDigest(domain, PaymentTermsTypes, loose), typedDataDigest(domain, PaymentTermsTypes, terms(buyer.address, 5n)));
+    // What ethers refuses is refused.
+    const { amount: _dropped, ...missing } = terms(buyer.address, 5n);
+    assert.throws(() => typedDataDigest(domain, PaymentTermsTypes, missing));
+    assert.throws(() => typedDataDigest(domain, PaymentTermsTypes, { ...terms(buyer.address, 5n), amount: -1n }));
+    assert.throws(() => typedDataDigest(domain, PaymentTermsTypes, { ...terms(buyer.address, 5n), kycTier: 256 }));
   });
 
   it("recovers the signer in a worker as ethers does in the calling thread", async () => {
