@@ -3,7 +3,7 @@
 //
 //   1. raw_chain_tx_per_s: 2,000 presigned settlement-token transfers (one funded key -> existing holders),
 //      sent as one ordered stream of JSON-RPC batches of 100 over HTTP, counted until every receipt exists.
-//   2. relayer_payments_per_s: the relayer runs as a child process (compiled: node build/relayer/main.js; or
+//   2. relayer_payments_per_s: the relayer runs as a child process (as deployed: `npm run relayer`, node on build/relayer/main.js; or
 //      BENCH_RELAYER_RUNNER=tsx; env as in relayer/config.ts); 64 concurrent clients (simulated merchants, each with its own API key, and KYC'd
 //      funded buyers who sign the typed data the intent returns) create and confirm >= 2,000 intents with
 //      capture_method manual; counted from the first create until the last intent is authorized on chain
@@ -111,8 +111,8 @@ interface RelayerChild {
 }
 
 /**
- * How the relayer runs: `compiled` (default: `tsc -p tsconfig.build.json`, then plain node on build/relayer/main.js,
- * as a deployment would) or `tsx` (TypeScript compiled in the process at start, ~130 MB RSS before any work).
+ * How the relayer runs: `compiled` (default: `npm run build:relayer`, then `npm run relayer`: node with the
+ * package's flags on build/relayer/main.js, as a deployment would) or `tsx` (TypeScript compiled in the process at start, ~130 MB RSS before any work).
  */
 const RELAYER_RUNNER = process.env.BENCH_RELAYER_RUNNER ?? "compiled";
 
@@ -120,7 +120,7 @@ async function startRelayerChild(env: Record<string, string>, timeoutMs = 90_000
   const [command, args] =
     RELAYER_RUNNER === "tsx"
       ? [path.resolve("node_modules/.bin/tsx"), ["relayer/main.ts"]]
-      : [path.resolve("node_modules/.bin/node"), ["build/relayer/main.js"]];
+      : ["npm", ["run", "--silent", "relayer"]]; // as deployed: package.json's node flags, build/relayer/main.js
   const child = spawn(command, args, {
     env: { ...process.env, ...env, RELAYER_ANNOUNCE: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -382,10 +382,10 @@ async function main(): Promise<void> {
     ...RELAYER_OVERRIDES,
   };
   if (RELAYER_RUNNER !== "tsx") {
-    log("compiling the relayer (tsc -p tsconfig.build.json)");
-    await run(path.resolve("node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"]);
+    log("compiling the relayer (npm run build:relayer)");
+    await run("npm", ["run", "--silent", "build:relayer"]);
   }
-  log(`starting the relayer (${RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "node build/relayer/main.js"})`);
+  log(`starting the relayer (${RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "npm run relayer"})`);
   const relayers: RelayerChild[] = [];
   for (let i = 0; i < CLUSTER.instances; i++) {
     // Named as instances on separate machines are: a takeover then waits for the lease to expire (LEASE_TTL_MS),
@@ -665,7 +665,8 @@ async function main(): Promise<void> {
       timeline,
     },
     relayer_process: {
-      runner: RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "node build/relayer/main.js (tsc -p tsconfig.build.json)",
+      runner: RELAYER_RUNNER === "tsx" ? "tsx relayer/main.ts" : "npm run relayer (build/relayer/main.js from npm run build:relayer)",
+      command: cmdline(relayer.workerPid),
       wrapper_pid_is_tsx: relayer.pid !== relayer.workerPid,
       rss_at_start_mb: round(rssAtStartKb / 1024, 1),
       max_vmrss_mb: round(sampler.maxRssKb / 1024, 1),

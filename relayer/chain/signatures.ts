@@ -36,7 +36,7 @@ function wordEncoder(type: string): WordEncoder | undefined {
   if (type === "bool") return (v) => (typeof v === "boolean" ? uintWord(v ? 1n : 0n) : undefined);
   const uint = /^uint(\d+)$/.exec(type);
   if (uint) {
-    const limit = 1n << BigInt(uint[1]);
+    const limit = 1n << BigInt(uint[1]!);
     return (v) => {
       const n = typeof v === "bigint" ? v : typeof v === "number" && Number.isSafeInteger(v) ? BigInt(v) : undefined;
       return n !== undefined && n >= 0n && n < limit ? uintWord(n) : undefined;
