@@ -15,6 +15,8 @@ const TRANSACTION_GAS_CAP = 16_777_216n;
 export interface SubmitterOptions {
   /** Most operations one batch transaction carries (Osaka caps a transaction at 2^24 gas). */
   batchSize: number;
+  /** Most transactions one round sends (consecutive nonces), so a backlog drains without waiting a round each. */
+  batchesPerRound: number;
   /** A submitted transaction not mined after this long is re-priced. */
   repriceAfterMs: number;
   /** Fee increase of a replacement, in percent (nodes require at least 10). */
@@ -32,6 +34,7 @@ export interface SubmitterOptions {
 
 export const DEFAULT_SUBMITTER_OPTIONS: SubmitterOptions = {
   batchSize: 100,
+  batchesPerRound: 4,
   repriceAfterMs: 30_000,
   feeBumpPercent: 20,
   fallbackGasLimit: 2_000_000n,
@@ -82,7 +85,11 @@ export class Submitter {
   async tick(): Promise<number> {
     let done = await this.#resumeUnsent();
     done += await this.#repriceStuck();
-    done += await this.#sendPending();
+    for (let batch = 0; batch < this.#options.batchesPerRound; batch++) {
+      const sent = await this.#sendPending();
+      if (sent === 0) break;
+      done += sent;
+    }
     return done;
   }
 
