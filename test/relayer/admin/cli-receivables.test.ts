@@ -5,15 +5,14 @@ import { after, before, describe, it } from "node:test";
 
 import { merchants } from "../../../relayer/persistence/merchants.js";
 import { devWallet, startSystem, type TestSystem } from "../support/system.js";
-import { jsonError, runAdmin } from "./helpers.js";
+import { databaseEnv, jsonError, runAdmin } from "./helpers.js";
 
 let system: TestSystem;
 let env: Record<string, string>;
 
 before(async () => {
   system = await startSystem({ LOG_LEVEL: "silent" });
-  // The running relayer's database: its file, or its PostgreSQL database in the suite's PostgreSQL pass.
-  env = system.config.DATABASE_URL ? { DATABASE_URL: system.config.DATABASE_URL } : { DATABASE_PATH: system.config.DATABASE_PATH };
+  env = databaseEnv(system);
 });
 after(async () => {
   await system?.stop();

@@ -2,6 +2,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 
+import type { TestSystem } from "../support/system.js";
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -33,3 +35,7 @@ export function runAdmin(args: string[], env: Record<string, string> = {}): Prom
 export function jsonError(result: CliResult): { code: string; message: string } {
   return (JSON.parse(result.stderr) as { error: { code: string; message: string } }).error;
 }
+
+/** What points the CLI at a running relayer's database: its file, or its PostgreSQL database in the suite's PostgreSQL pass. */
+export const databaseEnv = (system: TestSystem): Record<string, string> =>
+  system.config.DATABASE_URL ? { DATABASE_URL: system.config.DATABASE_URL } : { DATABASE_PATH: system.config.DATABASE_PATH };
