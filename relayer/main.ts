@@ -5,7 +5,8 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { Server } from "node:http";
 
-import { Contract, id, JsonRpcProvider, Wallet, type Interface } from "ethers";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { Contract, id, JsonRpcProvider, keccak256, Wallet, type Interface } from "ethers";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
@@ -48,6 +49,10 @@ function processAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
   }
 }
+
+// ethers hashes with its bundled @noble/hashes 1.x; 2.x computes the same Keccak-256 (the signing tests compare
+// them) about 1.5x faster on short inputs and 2x on a batch transaction's calldata.
+keccak256.register(keccak_256);
 
 /** The lease of the one instance that follows the chain: indexer, projections, scheduled work. */
 const CHAIN_FOLLOWER = "chain-follower";

@@ -3,11 +3,12 @@
 //   2. the signed raw transaction is stored before it is broadcast;
 //   3. on restart, stored raw bytes are broadcast again, never a new transaction for the same operations;
 //   4. a transaction stuck in the mempool is replaced at the same nonce with fees raised by >= 10%, every hash kept.
-import { isError, keccak256, type JsonRpcProvider, type Wallet } from "ethers";
+import { isError, type JsonRpcProvider, type Wallet } from "ethers";
 
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow, type Shard } from "../persistence/chain-store.js";
 import type { Lane } from "./lanes.js";
+import { signEip1559 } from "./transaction-signing.js";
 
 /** Osaka (EIP-7825) caps one transaction at 2^24 gas. */
 const TRANSACTION_GAS_CAP = 16_777_216n;
@@ -160,17 +161,7 @@ export class Submitter {
       feeFields = { maxPriorityFeePerGas, maxFeePerGas: (data.maxFeePerGas ?? 0n) + maxPriorityFeePerGas };
     }
     const { chainId } = await this.provider.getNetwork();
-    const raw = await this.wallet.signTransaction({
-      type: 2,
-      chainId,
-      nonce: tx.nonce,
-      to: tx.to,
-      data: tx.data,
-      value: 0n,
-      gasLimit,
-      ...feeFields,
-    });
-    const hash = keccak256(raw);
+    const { raw, hash } = signEip1559(this.wallet.signingKey, { chainId, nonce: tx.nonce, to: tx.to, data: tx.data, value: 0n, gasLimit, ...feeFields });
     await this.#write((sql) =>
       chainTransactions.recordSigned(sql, tx.id, { raw, hash, gasLimit, ...feeFields }, this.now()),
     );
