@@ -184,10 +184,7 @@ export class Indexer {
     const contract = this.#byAddress.get(log.address.toLowerCase());
     const parsed = contract?.parse(log.topics, log.data);
     if (!contract || !parsed) return null;
-    const args: Record<string, string> = {};
-    parsed.fragment.inputs.forEach((input, i) => {
-      args[input.name] = String(parsed.args[i]);
-    });
+    const { args } = parsed;
     return {
       contract: contract.name,
       blockNumber: log.blockNumber,
