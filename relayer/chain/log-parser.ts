@@ -1,5 +1,7 @@
 // Decoding of contract logs by topic. Pure: no I/O.
-import { getAddress, type EventFragment, type Interface, type ParamType } from "ethers";
+import type { EventFragment, Interface, ParamType } from "ethers";
+
+import { checksumAddress } from "./checksum.js";
 
 /** A decoded event: its name and its arguments by name, as strings (bigints in decimal, addresses checksummed). */
 export interface ParsedLog {
@@ -111,19 +113,8 @@ function wordReader(param: ParamType): WordReader | undefined {
   return undefined;
 }
 
-/** Checksummed addresses already computed: the same few (token, merchants, escrow) come back in every batch. */
-const checksummed = new Map<string, string>();
-const CHECKSUM_CACHE_SIZE = 10_000;
-
 /** An address word: its low 20 bytes, checksummed; undefined when the high 12 bytes are not zero (ethers throws). */
 function readAddress(word: string): string | undefined {
   if (!word.startsWith("000000000000000000000000")) return undefined;
-  const lower = `0x${word.slice(24)}`;
-  let address = checksummed.get(lower);
-  if (address === undefined) {
-    address = getAddress(lower);
-    if (checksummed.size >= CHECKSUM_CACHE_SIZE) checksummed.clear();
-    checksummed.set(lower, address);
-  }
-  return address;
+  return checksumAddress(`0x${word.slice(24)}`);
 }
