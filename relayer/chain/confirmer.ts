@@ -6,8 +6,10 @@ import type { Interface, JsonRpcProvider, TransactionReceipt } from "ethers";
 import type { Database, Sql } from "../persistence/database.js";
 import { chainTransactions, operations, type ChainTxRow, type OperationRow } from "../persistence/chain-store.js";
 import { classifyRevert, type Outcome } from "./revert-reasons.js";
-import { escrowInterface, parseEscrowLog } from "./escrow-calls.js";
-import { logParser, type LogParser } from "./log-parser.js";
+import { escrowInterface } from "./escrow-calls.js";
+import { logParser, type LogParser, type ParsedLog } from "./log-parser.js";
+
+const BATCH_ITEM_FAILED = escrowInterface.getEvent("BatchItemFailed")!.topicHash;
 
 export interface SettledOperation {
   operation: OperationRow;
@@ -15,7 +17,7 @@ export interface SettledOperation {
   txHash: string;
   blockNumber: number;
   /** The transaction's events (all items of a batch) that the escrow's or the error interfaces' ABIs know, arguments by name as strings. */
-  events: { name: string; args: Record<string, string> }[];
+  events: ParsedLog[];
 }
 
 /**
@@ -125,13 +127,8 @@ export class Confirmer {
 
   async #outcomes(tx: ChainTxRow, receipt: TransactionReceipt): Promise<SettledOperation[]> {
     const ops = await this.db.read((sql) => operations.ofTransaction(sql, tx.id));
-    const events = receipt.logs.flatMap((log) => {
-      const parsed = this.#parseLog(log.topics as string[], log.data);
-      if (!parsed) return [];
-      const args: Record<string, string> = {};
-      parsed.fragment.inputs.forEach((input, i) => (args[input.name] = String(parsed.args[i])));
-      return [{ name: parsed.name, args }];
-    });
+    const parsed = receipt.logs.map((log) => this.#parseLog(log.topics, log.data));
+    const events = parsed.filter((event): event is ParsedLog => event !== null);
     const settle = (operation: OperationRow, outcome: Outcome): SettledOperation => ({
       operation,
       outcome,
@@ -143,14 +140,15 @@ export class Confirmer {
       const outcome = classifyRevert(await this.#revertData(tx, receipt), this.errorInterfaces);
       return ops.map((op) => settle(op, outcome));
     }
-    // Batches report failed items as BatchItemFailed(index, paymentId, reason); every other item succeeded.
+    // Batches report failed items as BatchItemFailed(index, paymentId, reason); every other item succeeded. The
+    // escrow's events come first in #parseLog, so a log with this topic was decoded as the escrow's.
     const failedItems = new Map<number, Outcome>();
-    for (const log of receipt.logs) {
-      const parsed = parseEscrowLog(log.topics as string[], log.data);
-      if (parsed?.name === "BatchItemFailed") {
-        failedItems.set(Number(parsed.args[0]), classifyRevert(String(parsed.args[2]), this.errorInterfaces));
+    receipt.logs.forEach((log, i) => {
+      const event = parsed[i];
+      if (event && log.topics[0] === BATCH_ITEM_FAILED) {
+        failedItems.set(Number(event.args.index), classifyRevert(event.args.reason, this.errorInterfaces));
       }
-    }
+    });
     return ops.map((op, index) => settle(op, failedItems.get(index) ?? { ok: true }));
   }
 

@@ -2,10 +2,14 @@
 import { Interface, type Result } from "ethers";
 
 import { PaymentEscrow__factory } from "../../typechain-types/index.js";
+import { functionEncoder } from "./abi-encoding.js";
 import { logParser } from "./log-parser.js";
 import type { FundingMethod, PaymentTerms } from "./typed-data.js";
 
 export const escrowInterface: Interface = PaymentEscrow__factory.createInterface() as unknown as Interface;
+
+/** Calldata of the escrow's functions (plain values as hex words, anything else by ethers). */
+const encode = functionEncoder(escrowInterface);
 
 /** Parses one of the escrow's logs; null for anything else (another contract's event, or data that does not decode). */
 export const parseEscrowLog = logParser([escrowInterface]);
@@ -32,14 +36,14 @@ export function encodeCalls(calls: EscrowCall[]): string {
   }
   switch (first.kind) {
     case "authorize":
-      return escrowInterface.encodeFunctionData("authorizeMany", [
+      return encode("authorizeMany", [
         calls.map((c) => {
           const a = c as { terms: PaymentTerms; method: FundingMethod; funding: string };
           return { terms: a.terms, method: a.method, funding: a.funding };
         }),
       ]);
     case "capture":
-      return escrowInterface.encodeFunctionData("captureMany", [
+      return encode("captureMany", [
         calls.map((c) => {
           const a = c as { terms: PaymentTerms; amount: bigint };
           return { terms: a.terms, amount: a.amount };
@@ -50,10 +54,10 @@ export function encodeCalls(calls: EscrowCall[]): string {
       if (payouts.some((p) => p.token.toLowerCase() !== payouts[0]!.token.toLowerCase())) {
         throw new Error("payouts of different tokens cannot share a batch");
       }
-      return escrowInterface.encodeFunctionData("payoutMany", [payouts[0]!.token, payouts.map((p) => p.account)]);
+      return encode("payoutMany", [payouts[0]!.token, payouts.map((p) => p.account)]);
     }
     default:
-      return escrowInterface.encodeFunctionData("releaseMany", [calls.map((c) => (c as { terms: PaymentTerms }).terms)]);
+      return encode("releaseMany", [calls.map((c) => (c as { terms: PaymentTerms }).terms)]);
   }
 }
 
@@ -61,21 +65,21 @@ function encodeOne(call: EscrowCall): string {
   switch (call.kind) {
     case "authorize":
     case "charge":
-      return escrowInterface.encodeFunctionData(call.kind, [call.terms, call.method, call.funding]);
+      return encode(call.kind, [call.terms, call.method, call.funding]);
     case "capture":
     case "refund":
-      return escrowInterface.encodeFunctionData(call.kind, [call.terms, call.amount]);
+      return encode(call.kind, [call.terms, call.amount]);
     case "void":
     case "release":
-      return escrowInterface.encodeFunctionData(call.kind, [call.terms]);
+      return encode(call.kind, [call.terms]);
     case "payout":
-      return escrowInterface.encodeFunctionData("payout", [call.token, call.account]);
+      return encode("payout", [call.token, call.account]);
     case "confirm_receipt":
-      return escrowInterface.encodeFunctionData("confirmReceipt", [call.terms, call.deadline, call.signature]);
+      return encode("confirmReceipt", [call.terms, call.deadline, call.signature]);
     case "open_dispute":
-      return escrowInterface.encodeFunctionData("openDispute", [call.terms, call.reason, call.signature]);
+      return encode("openDispute", [call.terms, call.reason, call.signature]);
     case "resolve_dispute":
-      return escrowInterface.encodeFunctionData("resolveDispute", [call.terms, call.buyerAmount]);
+      return encode("resolveDispute", [call.terms, call.buyerAmount]);
   }
 }
 

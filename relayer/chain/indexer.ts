@@ -97,13 +97,19 @@ export class Indexer {
     ]);
     if (!toBlock?.hash) return 0;
     const logs = rawLogs.map((log) => this.#parse(log)).filter((l): l is IndexedLog => l !== null);
+    // Which logs were indexed before (a rewind that found their block still on the chain), and which transactions
+    // are ours: one query over the range, one per transaction (a batch's logs share it).
     const [ours, indexed] = await this.db.read(async (sql) => {
+      const rows = await sql.all<{ block_number: number; log_index: number; block_hash: string }>(
+        "SELECT block_number, log_index, block_hash FROM chain_logs WHERE block_number >= ? AND block_number <= ?",
+        from,
+        to,
+      );
+      const storedKeys = new Set(rows.map((r) => `${Number(r.block_number)}:${Number(r.log_index)}:${r.block_hash}`));
+      const stored = new Set(logs.filter((log) => storedKeys.has(`${log.blockNumber}:${log.logIndex}:${log.blockHash}`)));
       const known = new Set<string>();
-      const stored = new Set<IndexedLog>();
-      for (const log of logs) {
-        const same = await sql.get("SELECT 1 FROM chain_logs WHERE block_number = ? AND log_index = ? AND block_hash = ?", log.blockNumber, log.logIndex, log.blockHash);
-        if (same) stored.add(log); // indexed before a rewind that found its block still on the chain
-        if (await sql.get("SELECT 1 FROM chain_transaction_hashes WHERE hash = ?", log.txHash)) known.add(log.txHash);
+      for (const txHash of new Set(logs.map((log) => log.txHash))) {
+        if (await sql.get("SELECT 1 FROM chain_transaction_hashes WHERE hash = ?", txHash)) known.add(txHash);
       }
       return [known, stored] as const;
     });
@@ -184,10 +190,7 @@ export class Indexer {
     const contract = this.#byAddress.get(log.address.toLowerCase());
     const parsed = contract?.parse(log.topics, log.data);
     if (!contract || !parsed) return null;
-    const args: Record<string, string> = {};
-    parsed.fragment.inputs.forEach((input, i) => {
-      args[input.name] = String(parsed.args[i]);
-    });
+    const { args } = parsed;
     return {
       contract: contract.name,
       blockNumber: log.blockNumber,

@@ -6,6 +6,7 @@ import { Interface } from "ethers";
 
 import { KycRegistry__factory } from "../../typechain-types/index.js";
 import type { OperationRow } from "../persistence/chain-store.js";
+import { functionEncoder } from "./abi-encoding.js";
 import { BATCHABLE, encodeCalls, type EscrowCall } from "./escrow-calls.js";
 import { deserializeCall } from "./operation-codec.js";
 import { deserializeReceivableCall, encodeReceivableCall, RECEIVABLE_KINDS } from "./receivable-calls.js";
@@ -62,6 +63,8 @@ export interface KycFreezePayload {
 
 export const kycInterface: Interface = KycRegistry__factory.createInterface() as unknown as Interface;
 
+const encodeKyc = functionEncoder(kycInterface);
+
 export const kycLane = (registry: string): Lane => ({
   name: "kyc",
   kinds: KYC_KINDS,
@@ -71,10 +74,10 @@ export const kycLane = (registry: string): Lane => ({
     if (!op) throw new Error("no operation to encode");
     if (op.kind === "kyc_set") {
       const p = JSON.parse(op.payload) as KycSetPayload;
-      return kycInterface.encodeFunctionData("setRecord", [p.account, p.tier, p.country, p.expiresAt, p.dossierHash, p.reason]);
+      return encodeKyc("setRecord", [p.account, p.tier, p.country, p.expiresAt, p.dossierHash, p.reason]);
     }
     const p = JSON.parse(op.payload) as KycFreezePayload;
-    return kycInterface.encodeFunctionData(op.kind === "kyc_freeze" ? "freeze" : "unfreeze", [p.account, p.reason]);
+    return encodeKyc(op.kind === "kyc_freeze" ? "freeze" : "unfreeze", [p.account, p.reason]);
   },
 });
 
