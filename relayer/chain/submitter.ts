@@ -50,9 +50,9 @@ export class Submitter {
   readonly #options: SubmitterOptions;
   /**
    * Per operation kind, the most gas one item used in a confirmed batch where every item succeeded (the batch's
-   * gas used divided by its items, so its own overhead is included). Later batches of that kind get
-   * items x this x 1.5 (or the transaction cap, while that leaves 1.25x) instead of an eth_estimateGas, which executes the whole batch on the node (~1 s for 100
-   * authorizations) while the node is the scarce resource. Gas not used is not paid for. Estimates are not learnt
+   * gas used divided by its items, so its own overhead is included). Later batches of that kind get items x this
+   * x 1.5 (or the transaction cap, while that leaves 1.25x) instead of an eth_estimateGas, which executes the whole
+   * batch on the node (~170 ms for 100 authorizations) while the node is the scarce resource. Gas not used is not paid for. Estimates are not learnt
    * from: items that would fail in the batch cost less, and a limit learnt from them could run a batch of good
    * items out of gas.
    */
