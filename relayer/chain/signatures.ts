@@ -140,14 +140,15 @@ export class SignatureWorkerPool implements SignatureRecovery {
   #nextId = 1;
   #closed = false;
 
-  constructor(size: number) {
+  /** `script` is the worker's module (signature-worker by default; tests pass one that fails on cue). */
+  constructor(size: number, private readonly script: URL = workerUrl) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a signature worker pool needs at least one worker, not ${size}`);
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
   }
 
   #spawn(): { worker: Worker; jobs: Map<number, (answer: WorkerAnswer | Error) => void> } {
     // Recovery makes short-lived bigints only: a small young generation keeps each worker's memory to a few MB.
-    const worker = new Worker(workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+    const worker = new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
     worker.unref(); // never what keeps the process alive
     const slot = { worker, jobs: new Map<number, (answer: WorkerAnswer | Error) => void>() };
     worker.on("message", (answer: WorkerAnswer) => {

@@ -123,6 +123,21 @@ describe("signature recovery", () => {
     assert.ok(other !== undefined && other !== buyer.address);
   });
 
+  it("fails only the jobs of a worker that dies, and goes on with a new one", { timeout: 20_000 }, async () => {
+    const fragile = new SignatureWorkerPool(1, new URL("../support/failing-signature-worker.ts", import.meta.url));
+    try {
+      const domain = escrowDomain(31337n, escrow);
+      const message = terms(buyer.address, 3n);
+      const signature = await buyer.signTypedData(domain, PaymentTermsTypes, message);
+      const digest = typedDataDigest(domain, PaymentTermsTypes, message);
+      assert.equal(await fragile.recover(digest, signature), buyer.address);
+      await assert.rejects(fragile.recover("0xff" + "00".repeat(31), signature), /signature worker exited with code 3/);
+      assert.equal(await fragile.recover(digest, signature), buyer.address, "the replacement worker answers");
+    } finally {
+      await fragile.close();
+    }
+  });
+
   it("refuses work once closed", async () => {
     const closing = new SignatureWorkerPool(1);
     await closing.close();
