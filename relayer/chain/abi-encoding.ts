@@ -33,6 +33,19 @@ export function functionEncoder(iface: Interface): FunctionEncoder {
   };
 }
 
+/**
+ * The ABI words of `values` for static one-word `params` (address, bool, intN, uintN, bytesN), as hex without 0x,
+ * or undefined when a value is not plain (ethers decides). EIP-712 encodes a struct of such fields the same way.
+ */
+export function staticWords(params: readonly ParamType[], values: readonly unknown[]): string | undefined {
+  try {
+    return params.map((param, i) => encodeValue(param, values[i])).join("");
+  } catch (error) {
+    if (error instanceof NotPlain) return undefined;
+    throw error;
+  }
+}
+
 /** A value this encoder leaves to ethers. */
 class NotPlain extends Error {}
 
