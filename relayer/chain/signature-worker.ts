@@ -1,17 +1,11 @@
-// A worker thread of the signature pool (signatures.ts): recovers secp256k1 public keys, nothing else. It loads
-// only @noble/curves (the library ethers itself uses), so each worker adds a few megabytes, not a second ethers.
+// A worker thread of the signature pool (signatures.ts): recovers signers' addresses, nothing else. It loads only
+// the WebAssembly recovery (public-key-recovery.ts), so each worker adds a few megabytes, not a second ethers.
 import { parentPort } from "node:worker_threads";
 
-import { secp256k1 } from "@noble/curves/secp256k1";
+import { recoverSignerAddress } from "./public-key-recovery.js";
+import type { WorkerAnswer, WorkerJob } from "./signatures.js";
 
-import type { WorkerAnswer } from "./signatures.js";
-
-parentPort!.on("message", (job: { id: number; digest: Uint8Array; compact: Uint8Array; yParity: 0 | 1 }) => {
-  let publicKey: Uint8Array | null = null;
-  try {
-    publicKey = secp256k1.Signature.fromCompact(job.compact).addRecoveryBit(job.yParity).recoverPublicKey(job.digest).toRawBytes(false);
-  } catch {
-    publicKey = null; // not a point on the curve, r or s out of range: nothing signed this
-  }
-  parentPort!.postMessage({ id: job.id, publicKey } satisfies WorkerAnswer);
+parentPort!.on("message", (job: WorkerJob) => {
+  const address = recoverSignerAddress(job.digest, job.compact, job.yParity) ?? null;
+  parentPort!.postMessage({ id: job.id, address } satisfies WorkerAnswer);
 });

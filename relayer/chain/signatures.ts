@@ -1,13 +1,15 @@
 // Who signed an EIP-712 message. The digest is computed here with encoders cached per type set and domain; the
-// secp256k1 public key recovery (~2 ms of JavaScript per signature) runs in worker threads, so a burst of confirms
-// does not stall the event loop that serves every other request.
+// secp256k1 recovery (public-key-recovery.ts, WebAssembly) runs in worker threads, so a burst of confirms does not
+// add to the event loop that serves every other request.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
-import { computeAddress, concat, hexlify, keccak256, ParamType, recoverAddress, Signature, TypedDataEncoder } from "ethers";
+import { concat, keccak256, ParamType, Signature, TypedDataEncoder } from "ethers";
 
 import type { SignatureRecovery } from "../application/ports.js";
 import { staticWords } from "./abi-encoding.js";
+import { checksumAddress } from "./checksum.js";
+import { recoverSignerAddress } from "./public-key-recovery.js";
 import type { TypedDataDomain } from "./typed-data.js";
 
 type Types = Record<string, { name: string; type: string }[]>;
@@ -74,24 +76,23 @@ function parseSignature(signature: string): { compact: Uint8Array; yParity: 0 | 
 /** Recovery in the calling thread: for tools and tests, and `SIGNATURE_WORKERS=0`. */
 export const inlineSignatureRecovery: SignatureRecovery = {
   recover: async (digest, signature) => {
-    try {
-      return recoverAddress(digest, signature);
-    } catch {
-      return undefined;
-    }
+    const parsed = parseSignature(signature);
+    const address = parsed && recoverSignerAddress(Buffer.from(digest.slice(2), "hex"), parsed.compact, parsed.yParity);
+    return address && checksumAddress(address);
   },
 };
 
-interface Job {
+/** A job for a worker: the digest and the parsed signature. */
+export interface WorkerJob {
   id: number;
   digest: Uint8Array;
   compact: Uint8Array;
   yParity: 0 | 1;
 }
-/** The worker's answer: the uncompressed public key, or null when nothing can be recovered. */
+/** The worker's answer: the signer's lowercase address, or null when nothing can be recovered. */
 export interface WorkerAnswer {
   id: number;
-  publicKey: Uint8Array | null;
+  address: string | null;
 }
 
 /** The worker's script: the compiled .js next to this module, or the .ts source when run through tsx. */
@@ -141,11 +142,11 @@ export class SignatureWorkerPool implements SignatureRecovery {
     const parsed = parseSignature(signature);
     if (!parsed) return Promise.resolve(undefined);
     const slot = this.#workers.reduce((best, w) => (w.jobs.size < best.jobs.size ? w : best));
-    const job: Job = { id: this.#nextId++, digest: Buffer.from(digest.slice(2), "hex"), ...parsed };
+    const job: WorkerJob = { id: this.#nextId++, digest: Buffer.from(digest.slice(2), "hex"), ...parsed };
     return new Promise((resolve, reject) => {
       slot.jobs.set(job.id, (answer) => {
         if (answer instanceof Error) return reject(answer);
-        resolve(answer.publicKey ? computeAddress(hexlify(answer.publicKey)) : undefined);
+        resolve(answer.address === null ? undefined : checksumAddress(answer.address));
       });
       slot.worker.postMessage(job);
     });

@@ -1,9 +1,12 @@
-// Signature recovery off the event loop: the worker pool must answer exactly what ethers answers in the calling
-// thread, for good, wrong and malformed signatures, and the cached digests must equal ethers' own.
+// Signature recovery (libsecp256k1 in WebAssembly, in worker threads or in the calling thread) must answer exactly
+// what ethers answers, for good, wrong and malformed signatures, and the cached digests must equal ethers' own.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { Signature, TypedDataEncoder, Wallet, verifyTypedData, zeroPadValue } from "ethers";
+import { randomBytes } from "node:crypto";
+
+import { secp256k1 } from "@noble/curves/secp256k1";
+import { recoverAddress, Signature, SigningKey, TypedDataEncoder, Wallet, verifyTypedData, zeroPadValue } from "ethers";
 
 import { receivableTypedData, type SignedAction } from "../../../relayer/chain/receivable-signing.js";
 import { RepaymentSource, type FinanceOffer } from "../../../relayer/chain/receivable-typed-data.js";
@@ -20,6 +23,17 @@ function terms(buyer: string, amount: bigint): PaymentTerms {
     confirmationWindow: 259_200n, kycTier: 1, feeBps: 250, partner: "0x" + "22".repeat(20), partnerShareBps: 1_000,
     orderRef: zeroPadValue("0x0102", 32),
   };
+}
+
+/** The smallest x with no point on the curve (x^3 + 7 not a square mod p): a signature whose r is that recovers nothing. */
+function offCurveX(): bigint {
+  for (let x = 1n; ; x++) {
+    try {
+      secp256k1.ProjectivePoint.fromHex(`02${x.toString(16).padStart(64, "0")}`);
+    } catch {
+      return x;
+    }
+  }
 }
 
 describe("signature recovery", () => {
@@ -89,6 +103,31 @@ describe("signature recovery", () => {
     });
   });
 
+  it("recovers what ethers recovers for random keys and digests, with low and high s, in both paths", async () => {
+    const n = secp256k1.CURVE.n;
+    for (let i = 0; i < 64; i++) {
+      const key = new SigningKey(randomBytes(32));
+      const digest = `0x${randomBytes(32).toString("hex")}`;
+      const low = key.sign(digest);
+      // The same signature with s' = n - s and the other parity, which ecrecover maps to the same key: ethers refuses
+      // an s with its top bit set, so the relayer does too (the contracts, through OpenZeppelin's ECDSA, refuse any
+      // s above n / 2).
+      const s = n - BigInt(low.s);
+      const high = `0x${low.r.slice(2)}${s.toString(16).padStart(64, "0")}${low.v === 27 ? "1c" : "1b"}`;
+      for (const signature of [low.serialized, high]) {
+        let expected: string | undefined;
+        try {
+          expected = recoverAddress(digest, signature);
+        } catch {
+          expected = undefined; // ethers refuses an s with its top bit set
+        }
+        assert.equal(await inlineSignatureRecovery.recover(digest, signature), expected, `inline ${signature}`);
+        assert.equal(await pool.recover(digest, signature), expected, `pool ${signature}`);
+      }
+      assert.equal(await pool.recover(digest, low.serialized), new Wallet(key).address);
+    }
+  });
+
   it("accepts the 64-byte compact form (EIP-2098) as ethers does", async () => {
     const domain = escrowDomain(31337n, escrow);
     const message = terms(buyer.address, 9n);
@@ -108,6 +147,8 @@ describe("signature recovery", () => {
       good.slice(0, -2) + "1d", // v = 29
       "0x" + "00".repeat(32) + good.slice(66), // r = 0
       "0x" + n.toString(16) + good.slice(66), // r = n, out of range
+      "0x" + offCurveX().toString(16).padStart(64, "0") + good.slice(66), // r is not the x of any point
+      good.slice(0, 66) + "00".repeat(32) + good.slice(-2), // s = 0
       "not hex at all",
     ];
     for (const signature of malformed) {
