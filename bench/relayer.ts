@@ -32,7 +32,7 @@ import { KycRegistry__factory, PaymentEscrow__factory, SettlementToken__factory 
 import { MemorySampler, cmdline, cpuSecondsOf, descendants, workerProcess } from "./lib/proc.js";
 import { rpc, rpcBatch } from "./lib/rpc.js";
 import { startRpcProfiler, type RpcProfiler } from "./lib/rpc-proxy.js";
-import { latencySummary, round } from "./lib/stats.js";
+import { histogramPercentilesMs, latencySummary, round } from "./lib/stats.js";
 
 // ------------------------------------------------------------------ parameters
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -608,6 +608,12 @@ async function main(): Promise<void> {
     ratio: round(paymentsPerS / rawTps, 3),
     create_latency_ms: latencySummary(createMs),
     confirm_latency_ms: latencySummary(confirmMs),
+    /** The same requests timed inside the relayer (arrival to answer), without the load generator's own queueing. */
+    server_side_latency_ms: {
+      note: "relayer_http_request_duration_seconds of the first instance: each figure is the upper bound of the histogram bucket holding that percentile",
+      create: histogramPercentilesMs(metrics, "relayer_http_request_duration_seconds", { method: "POST", route: "/v1/payment_intents", status: "201" }),
+      confirm: histogramPercentilesMs(metrics, "relayer_http_request_duration_seconds", { method: "POST", route: "/v1/payment_intents/:id/confirm", status: "202" }),
+    },
     peak_rss_mb: round(peakRssMb(), 1),
     instances: CLUSTER.instances,
     signers: CLUSTER.signers,
@@ -688,7 +694,7 @@ async function main(): Promise<void> {
     relayer_rpc_profile: profiler ? { note: "profiling run: a counting proxy sat between relayer and node", by_method: profiler.stats() } : null,
     relayer_metrics_excerpt: metrics
       .split("\n")
-      .filter((l) => /^relayer_worker_tick_seconds_(sum|count)|^relayer_outbox_operations/.test(l)),
+      .filter((l) => /^relayer_worker_tick_seconds_(sum|count)|^relayer_outbox_operations|^nodejs_eventloop_lag_(mean|p50|p90|p99|max)_seconds/.test(l)),
   };
   const out = process.env.BENCH_REPORT ?? (CLUSTER.clustered ? "reports/relayer-cluster.json" : "reports/relayer.json");
   mkdirSync(path.dirname(out), { recursive: true });

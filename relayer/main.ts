@@ -350,9 +350,17 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   };
   current = loop();
 
+  const requestDuration = new Histogram({
+    name: "relayer_http_request_duration_seconds",
+    help: "From a request's arrival to its answer, by method, route pattern and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
   const app = createApp({
     db,
     logger,
+    observeRequest: ({ method, route, status }, seconds) => requestDuration.observe({ method, route, status }, seconds),
     payments,
     chain: chainContext,
     reader,

@@ -7,7 +7,7 @@ import { authenticate } from "./auth.js";
 import { jsonBody } from "./body.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { idempotency } from "./idempotency.js";
-import type { Logger } from "./logging.js";
+import type { Logger, RequestObserver } from "./logging.js";
 import { requestLogger } from "./logging.js";
 import { buildOpenApi, docsHandler, openApiHandler, RouteRegistry } from "./openapi.js";
 import { rateLimit } from "./rate-limit.js";
@@ -29,13 +29,15 @@ export interface AppDeps extends PaymentIntentRouteDeps, BalancePayoutDeps, Webh
   health: HealthChecks;
   rateLimit?: { ratePerSecond: number; burst: number };
   bodyLimit?: string;
+  /** Told each request's route, status and duration (the relayer's request-duration histogram). */
+  observeRequest?: RequestObserver;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
-  app.use(requestContext(), requestLogger(deps.logger));
+  app.use(requestContext(), requestLogger(deps.logger, deps.observeRequest));
 
   const registry = new RouteRegistry();
   const publicRoutes = Router();

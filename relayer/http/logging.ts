@@ -86,8 +86,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return logger;
 }
 
-/** One line per request once it is answered: method, path, status, duration, request id. Never bodies. */
-export function requestLogger(logger: Logger) {
+/** What a finished request is measured by (/metrics): its route's pattern, never its ids. */
+export type RequestObserver = (labels: { method: string; route: string; status: number }, seconds: number) => void;
+
+/** The route pattern that answered (`/v1/payment_intents/:id/confirm`), or `unmatched`. */
+function routeOf(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  return typeof route?.path === "string" ? req.baseUrl + route.path : "unmatched";
+}
+
+/**
+ * One line per request once it is answered: method, path, status, duration, request id. Never bodies. `observe`
+ * gets the same duration for the request-duration histogram.
+ */
+export function requestLogger(logger: Logger, observe?: RequestObserver) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     const method = req.method;
@@ -96,12 +108,14 @@ export function requestLogger(logger: Logger) {
     const log = (aborted: boolean) => {
       if (logged) return;
       logged = true;
+      const ms = performance.now() - started;
+      observe?.({ method, route: routeOf(req), status: res.statusCode }, ms / 1000);
       const line = {
         request_id: res.locals.requestId,
         method,
         path,
         status: res.statusCode,
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        duration_ms: Math.round(ms * 10) / 10,
         key_id: res.locals.principal?.keyId,
         ...(aborted ? { aborted: true } : {}),
       };
