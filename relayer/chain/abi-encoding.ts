@@ -1,4 +1,5 @@
-// Calldata of a contract's functions, written as hex words. Pure: no I/O.
+// ABI words: calldata of a contract's functions written as hex words, and one-word values read back (logs,
+// call results). Pure: no I/O.
 import type { FunctionFragment, Interface, ParamType } from "ethers";
 
 import { checksumAddress } from "./checksum.js";
@@ -138,4 +139,65 @@ function encodeValue(param: ParamType, value: unknown): string {
     return word(BigInt.asUintN(256, n));
   }
   throw new NotPlain(); // string, function, anything newer
+}
+
+/** Reads one 32-byte word (64 lowercase hex digits) as ethers' coder for `type` would, String()ed; undefined if it would not. */
+export type WordReader = (word: string) => string | undefined;
+
+/** The reader of a one-word type (address, bool, intN, uintN, bytesN), or undefined for any other type. */
+export function wordReader(param: ParamType): WordReader | undefined {
+  const type = param.type;
+  if (type === "address") return readAddress;
+  if (type === "bool") return (word) => (/^0+$/.test(word) ? "false" : "true"); // ethers: !!value
+  const int = /^(u?)int(\d*)$/.exec(type);
+  if (int) {
+    const bits = Number(int[2] || 256);
+    // ethers masks the word to the type's width, and reads intN in two's complement
+    return int[1] ? (word) => BigInt.asUintN(bits, BigInt(`0x${word}`)).toString() : (word) => BigInt.asIntN(bits, BigInt(`0x${word}`)).toString();
+  }
+  const bytes = /^bytes(\d+)$/.exec(type);
+  if (bytes) {
+    const size = Number(bytes[1]);
+    return (word) => `0x${word.slice(0, 2 * size)}`; // ethers: the first `size` bytes of the word
+  }
+  return undefined;
+}
+
+/** An address word: its low 20 bytes, checksummed; undefined when the high 12 bytes are not zero (ethers throws). */
+function readAddress(word: string): string | undefined {
+  if (!word.startsWith("000000000000000000000000")) return undefined;
+  return checksumAddress(`0x${word.slice(24)}`);
+}
+
+/** The return data of a view function, by output name, as String()s. */
+export type ResultReader = (data: string) => Record<string, string> | undefined;
+
+const RESULT_WORDS = /^0x(?:[0-9a-f]{64})+$/;
+
+/**
+ * A reader of `fragment`'s return data when its outputs are one-word values, or one struct of them (a state
+ * record): each field from its own word, by name. The reader answers undefined for data it cannot read exactly as
+ * ethers would (another length, upper-case hex, an address word with high bits set); undefined for other functions
+ * (no outputs, or some not one word).
+ */
+export function resultReader(fragment: FunctionFragment): ResultReader | undefined {
+  const fields = fragment.outputs.length === 1 && fragment.outputs[0]!.baseType === "tuple" ? fragment.outputs[0]!.components! : fragment.outputs;
+  if (fields.length === 0) return undefined;
+  const readers: { name: string; read: WordReader }[] = [];
+  for (const field of fields) {
+    const read = wordReader(field);
+    if (!read || !field.name) return undefined;
+    readers.push({ name: field.name, read });
+  }
+  const length = 2 + 64 * readers.length;
+  return (data) => {
+    if (data.length !== length || !RESULT_WORDS.test(data)) return undefined;
+    const out: Record<string, string> = {};
+    for (let i = 0; i < readers.length; i++) {
+      const value = readers[i]!.read(data.slice(2 + 64 * i, 66 + 64 * i));
+      if (value === undefined) return undefined;
+      out[readers[i]!.name] = value;
+    }
+    return out;
+  };
 }

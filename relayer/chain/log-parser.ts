@@ -1,7 +1,7 @@
 // Decoding of contract logs by topic. Pure: no I/O.
-import type { EventFragment, Interface, ParamType } from "ethers";
+import type { EventFragment, Interface } from "ethers";
 
-import { checksumAddress } from "./checksum.js";
+import { wordReader, type WordReader } from "./abi-encoding.js";
 
 /** A decoded event: its name and its arguments by name, as strings (bigints in decimal, addresses checksummed). */
 export interface ParsedLog {
@@ -51,9 +51,6 @@ function ethersDecoder(iface: Interface, fragment: EventFragment): LogParser {
   };
 }
 
-/** Reads one 32-byte word (64 lowercase hex digits) as ethers' coder for `type` would, String()ed; undefined if it would not. */
-type WordReader = (word: string) => string | undefined;
-
 const WORD = /^0x[0-9a-f]{64}$/;
 const WORDS = /^0x(?:[0-9a-f]{64})*$/;
 
@@ -93,28 +90,4 @@ function wordDecoder(fragment: EventFragment): LogParser | undefined {
     }
     return { name: fragment.name, args };
   };
-}
-
-function wordReader(param: ParamType): WordReader | undefined {
-  const type = param.type;
-  if (type === "address") return readAddress;
-  if (type === "bool") return (word) => (/^0+$/.test(word) ? "false" : "true"); // ethers: !!value
-  const int = /^(u?)int(\d*)$/.exec(type);
-  if (int) {
-    const bits = Number(int[2] || 256);
-    // ethers masks the word to the type's width, and reads intN in two's complement
-    return int[1] ? (word) => BigInt.asUintN(bits, BigInt(`0x${word}`)).toString() : (word) => BigInt.asIntN(bits, BigInt(`0x${word}`)).toString();
-  }
-  const bytes = /^bytes(\d+)$/.exec(type);
-  if (bytes) {
-    const size = Number(bytes[1]);
-    return (word) => `0x${word.slice(0, 2 * size)}`; // ethers: the first `size` bytes of the word
-  }
-  return undefined;
-}
-
-/** An address word: its low 20 bytes, checksummed; undefined when the high 12 bytes are not zero (ethers throws). */
-function readAddress(word: string): string | undefined {
-  if (!word.startsWith("000000000000000000000000")) return undefined;
-  return checksumAddress(`0x${word.slice(24)}`);
 }

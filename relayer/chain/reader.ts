@@ -1,5 +1,5 @@
 // Reads from the escrow and the KYC registry for the use cases (implements application/ports ChainReader).
-import { Contract, type JsonRpcProvider } from "ethers";
+import { Contract, type FunctionFragment, type Interface, type JsonRpcProvider } from "ethers";
 
 import type { KycReader, KycRecordView } from "../application/kyc.js";
 import type { ChainReader, OnChainPayment, ReceivableChainReader } from "../application/ports.js";
@@ -10,28 +10,59 @@ import {
   PaymentEscrow__factory,
   SettlementToken__factory,
 } from "../../typechain-types/index.js";
+import { functionEncoder, resultReader, type FunctionEncoder, type ResultReader } from "./abi-encoding.js";
 import { ReceivableState } from "./receivable-typed-data.js";
 import type { Outcome } from "./revert-reasons.js";
 import { classifyRevert } from "./revert-reasons.js";
 import type { PaymentStatus } from "./typed-data.js";
 
+/**
+ * The escrow's and the registry's views the payment flow reads for every payment (a payment's state, each
+ * party's KYC eligibility) are sent as plain `eth_call`s: calldata written as ABI words and the state read back
+ * from its words (abi-encoding.ts), not through ethers' Contract, which spent ~0.5 ms of the event loop per call
+ * resolving, checksumming and wrapping. Reverts arrive as ethers' CALL_EXCEPTION with their data, as before.
+ */
 export class EscrowReader implements ChainReader {
+  readonly #provider: JsonRpcProvider;
+  readonly #escrowAddress: string;
+  readonly #kycAddress: string;
   readonly #escrow;
   readonly #kyc;
+  readonly #encodeEscrow: FunctionEncoder;
+  readonly #encodeKyc: FunctionEncoder;
+  readonly #readPaymentState: ResultReader;
 
   constructor(provider: JsonRpcProvider, escrow: string, kycRegistry: string) {
+    this.#provider = provider;
+    this.#escrowAddress = escrow;
+    this.#kycAddress = kycRegistry;
     this.#escrow = PaymentEscrow__factory.connect(escrow, provider);
     this.#kyc = KycRegistry__factory.connect(kycRegistry, provider);
+    this.#encodeEscrow = functionEncoder(this.#escrow.interface as unknown as Interface);
+    this.#encodeKyc = functionEncoder(this.#kyc.interface as unknown as Interface);
+    const paymentState = this.#escrow.interface.getFunction("paymentState") as unknown as FunctionFragment;
+    const words = resultReader(paymentState);
+    const viaEthers: ResultReader = (data) => {
+      const s = (this.#escrow.interface as unknown as Interface).decodeFunctionResult(paymentState, data)[0] as Record<string, unknown>;
+      return Object.fromEntries(paymentState.outputs[0]!.components!.map((c) => [c.name, String(s[c.name])]));
+    };
+    this.#readPaymentState = (data) => words?.(data) ?? viaEthers(data);
+  }
+
+  #call(to: string, data: string): Promise<string> {
+    return this.#provider.send("eth_call", [{ to, data }, "latest"]);
   }
 
   async paymentState(paymentId: string): Promise<OnChainPayment> {
-    const s = await this.#escrow.paymentState(paymentId);
+    const s = this.#readPaymentState(await this.#call(this.#escrowAddress, this.#encodeEscrow("paymentState", [paymentId])))!;
+    const released = BigInt(s.released!);
+    const refundedAfterRelease = BigInt(s.refundedAfterRelease!);
     return {
       status: Number(s.status) as PaymentStatus,
-      capturable: s.capturable,
-      held: s.held,
-      released: s.released - s.refundedAfterRelease,
-      refundedAfterRelease: s.refundedAfterRelease,
+      capturable: BigInt(s.capturable!),
+      held: BigInt(s.held!),
+      released: released - refundedAfterRelease,
+      refundedAfterRelease,
       heldSince: Number(s.heldSince),
     };
   }
@@ -42,7 +73,9 @@ export class EscrowReader implements ChainReader {
 
   async kycCheck(account: string, tier: number): Promise<Outcome> {
     try {
-      await this.#kyc.requireEligible(account, tier);
+      const tierWord = await this.#call(this.#kycAddress, this.#encodeKyc("requireEligible", [account, tier]));
+      // The eligible tier, one word: anything else (0x from an address without code) is no answer at all.
+      if (!/^0x[0-9a-f]{64}$/i.test(tierWord)) throw new Error(`requireEligible at ${this.#kycAddress} answered ${tierWord.slice(0, 80)}, not a KYC tier`);
       return { ok: true };
     } catch (error) {
       const data = (error as { data?: string }).data;

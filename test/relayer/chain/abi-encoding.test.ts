@@ -1,11 +1,12 @@
-// The relayer writes calldata as hex words itself: for every function of every contract it calls, and for values
-// ethers takes in its own way, the calldata (or the error) must be exactly ethers'.
+// The relayer writes calldata as hex words itself, and reads simple call results from their words: for every
+// function of every contract it calls, and for values ethers takes in its own way, the calldata (or the error) and
+// the values read must be exactly ethers'.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { getAddress, type Interface, type ParamType } from "ethers";
+import { getAddress, type FunctionFragment, type Interface, type ParamType } from "ethers";
 
-import { functionEncoder } from "../../../relayer/chain/abi-encoding.js";
+import { functionEncoder, resultReader } from "../../../relayer/chain/abi-encoding.js";
 import { encodeCalls, escrowInterface, type EscrowCall } from "../../../relayer/chain/escrow-calls.js";
 import { kycInterface } from "../../../relayer/chain/lanes.js";
 import { deserializeCall, serializeCall } from "../../../relayer/chain/operation-codec.js";
@@ -137,5 +138,55 @@ describe("functionEncoder", () => {
     for (const values of [kyc(1), kyc("2"), kyc(1, account.toLowerCase()), kyc(1, account, "0x" + "AB".repeat(32))]) {
       assert.match(oursSays(kycInterface, "setRecord", values), /^0x[0-9a-f]+$/, "plain values are encoded");
     }
+  });
+});
+
+describe("resultReader", () => {
+  /** ethers' decoding of `data`, flattened as the reader answers it (one struct output read by its fields). */
+  const ethersReads = (iface: Interface, fragment: FunctionFragment, data: string) => {
+    const decoded = iface.decodeFunctionResult(fragment, data);
+    const [fields, values] = fragment.outputs.length === 1 && fragment.outputs[0]!.baseType === "tuple"
+      ? [fragment.outputs[0]!.components!, decoded[0] as unknown[]]
+      : [fragment.outputs, decoded as unknown as unknown[]];
+    return Object.fromEntries(fields.map((f, i) => [f.name, String(values[i])]));
+  };
+
+  it("reads the return data of every view whose outputs are one-word values or one struct of them, as ethers does", () => {
+    const read: string[] = [];
+    for (const [contract, iface] of Object.entries(interfaces)) {
+      iface.forEachFunction((fragment) => {
+        const reader = resultReader(fragment);
+        if (!reader) return;
+        for (let round = 0; round < 10; round++) {
+          const values = fragment.outputs.map((output) => randomValue(output));
+          const data = iface.encodeFunctionResult(fragment, values);
+          assert.deepEqual(reader(data), ethersReads(iface, fragment, data), `${contract}.${fragment.name}`);
+        }
+        read.push(`${contract}.${fragment.name}`);
+      });
+    }
+    // The payment flow's own reads are among them: a payment's state, a party's KYC eligibility.
+    assert.ok(read.includes("escrow.paymentState") && read.includes("kyc.requireEligible"), read.join(", "));
+  });
+
+  it("answers undefined for data it cannot read as ethers would, and for other functions", () => {
+    const paymentState = escrowInterface.getFunction("paymentState")!;
+    const reader = resultReader(paymentState)!;
+    const data = escrowInterface.encodeFunctionResult(paymentState, [paymentState.outputs[0]!.components!.map((c) => randomValue(c))]);
+    assert.notEqual(reader(data), undefined);
+    assert.equal(reader("0x"), undefined, "no data (an address without code)");
+    assert.equal(reader(data.slice(0, -64)), undefined, "a word short");
+    assert.equal(reader(data + "00".repeat(32)), undefined, "a word too many");
+    assert.equal(reader(data.toUpperCase().replace("0X", "0x")), undefined, "upper-case hex");
+    // A function returning bytes or a string is not read here.
+    const dynamic = [escrowInterface, kycInterface, registryInterface, tokenInterface].flatMap((iface) => {
+      const found: FunctionFragment[] = [];
+      iface.forEachFunction((f) => {
+        if (f.outputs.some((o) => o.type === "string" || o.type === "bytes" || o.baseType === "array")) found.push(f);
+      });
+      return found;
+    });
+    assert.ok(dynamic.length > 0);
+    for (const fragment of dynamic) assert.equal(resultReader(fragment), undefined, fragment.format());
   });
 });
