@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import type { Server } from "node:http";
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { Contract, id, JsonRpcProvider, keccak256, Wallet, type Interface } from "ethers";
+import { Contract, id, keccak256, Wallet, type Interface } from "ethers";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 import { settlementHandler } from "./application/settlement.js";
@@ -19,6 +19,7 @@ import { receivableSettlementHandler, ReceivablesService } from "./application/r
 import { Confirmer, type SettlementHandler } from "./chain/confirmer.js";
 import { Indexer, type FollowedContract } from "./chain/indexer.js";
 import { parseEscrowLog } from "./chain/escrow-calls.js";
+import { RpcProvider } from "./chain/rpc-provider.js";
 import { defaultSignatureWorkers, inlineSignatureRecovery, SignatureWorkerPool } from "./chain/signatures.js";
 import { EscrowReader, readBlockTimes, readTokenInfo, ReceivableReader, RegistryReader } from "./chain/reader.js";
 import { LedgerProjector } from "./application/ledger-projector.js";
@@ -83,7 +84,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   // batchStallTime 0: calls made together (a batch's payment states, a confirm's two KYC checks) still go as one
   // JSON-RPC batch, without ethers' default 10 ms wait before each request, which the submitter and the confirmer,
   // whose calls follow one another, paid a dozen times a round.
-  const provider = new JsonRpcProvider(config.RPC_URL, undefined, { cacheTimeout: -1, staticNetwork: true, polling: false, batchStallTime: 0 });
+  const provider = new RpcProvider(config.RPC_URL, undefined, { cacheTimeout: -1, staticNetwork: true, polling: false, batchStallTime: 0 });
   const chainId = Number((await provider.getNetwork()).chainId);
   const genesis = await provider.getBlock(0);
   if (chainId !== deployment.chainId || genesis?.hash !== deployment.genesisHash) {
