@@ -7,7 +7,9 @@
 //      BENCH_RELAYER_RUNNER=tsx; env as in relayer/config.ts); 64 concurrent clients (simulated merchants, each with its own API key, and KYC'd
 //      funded buyers who sign the typed data the intent returns) create and confirm >= 2,000 intents with
 //      capture_method manual; counted from the first create until the last intent is authorized on chain
-//      (payment_intent.authorized, status requires_capture).
+//      (payment_intent.authorized, status requires_capture). Before it, a warm-up round, not measured: each client
+//      creates and confirms BENCH_WARMUP_PER_CLIENT intents (default 2; 0 measures from a cold start), and the
+//      bench waits until they are authorized.
 //   3. create_latency_ms: p50/p95/p99 of POST /v1/payment_intents at 64 concurrent clients.
 //   4. peak_rss_mb: the relayer's peak RSS, sampled from /proc/<pid>/status of the real node process.
 //
@@ -43,6 +45,8 @@ const RAW_BATCH = num("BENCH_RAW_BATCH", 100);
 const CLIENTS = num("BENCH_CLIENTS", 64);
 const MERCHANTS = num("BENCH_MERCHANTS", 4);
 const INTENTS_PER_CLIENT = num("BENCH_INTENTS_PER_CLIENT", 32); // 64 x 32 = 2,048 intents
+/** Intents each client creates and confirms first, unmeasured: connections opened, code compiled, caches warm. */
+const WARMUP_PER_CLIENT = num("BENCH_WARMUP_PER_CLIENT", 2);
 const TIMEOUT_S = num("BENCH_TIMEOUT_S", 900);
 const PAYMENT_PHASE_TIMEOUT_S = num("BENCH_PAYMENT_TIMEOUT_S", 480);
 const WATCH_INTERVAL_MS = 100;
@@ -439,19 +443,102 @@ async function main(): Promise<void> {
   /** Client c (and watcher c) talks to instance c mod N: the load is spread over the instances. */
   const urlFor = (c: number) => relayers[c % relayers.length]!.url;
 
-  // ---- the payment run
+  // ---- the payment run: a warm-up round, then the measured one
   const total = CLIENTS * INTENTS_PER_CLIENT;
-  const createMs: number[] = [];
-  const confirmMs: number[] = [];
-  const createdAt = new Map<string, number>();
-  const authorizedAt = new Map<string, number>();
+  /** What one round of clients records. */
+  interface Round {
+    createMs: number[];
+    confirmMs: number[];
+    createdAt: Map<string, number>;
+    authorizedAt: Map<string, number>;
+    confirmedRequests: number;
+  }
+  const newRound = (): Round => ({ createMs: [], confirmMs: [], createdAt: new Map(), authorizedAt: new Map(), confirmedRequests: 0 });
+  const warmup = newRound();
+  const measured = newRound();
+  const { createMs, confirmMs, createdAt, authorizedAt } = measured;
   const failures: { id: string; type: string; failure?: unknown }[] = [];
-  const expectedPerMerchant = new Map<number, number>();
-  for (const c of clientKeys) expectedPerMerchant.set(c.merchant, (expectedPerMerchant.get(c.merchant) ?? 0) + INTENTS_PER_CLIENT);
+  const clientsOf = (m: number) => clientKeys.filter((c) => c.merchant === m).length;
   const timeline: { t_s: number; created: number; confirmed_requests: number; authorized: number; rss_mb: number }[] = [];
-  let confirmedRequests = 0;
-  let clientsDone = false;
   const phaseDeadline = Date.now() + PAYMENT_PHASE_TIMEOUT_S * 1000;
+
+  /** Client c creates and confirms `count` intents, one after the other, as fast as it is answered. */
+  const client = async (c: number, count: number, round: Round) => {
+    const { key, merchant } = clientKeys[c]!;
+    const buyer = buyers[c]!;
+    for (let k = 0; k < count; k++) {
+      if (Date.now() > phaseDeadline) throw new Error("payment phase deadline passed while creating");
+      const created = await api(urlFor(c), key, "POST", "/v1/payment_intents", {
+        amount: AMOUNT,
+        token: tokenAddress,
+        buyer: buyer.address,
+        order_ref: `bench-${c}-${round === warmup ? "w" : ""}${k}-${randomUUID().slice(0, 8)}`,
+        capture_method: "manual",
+      }, { "Idempotency-Key": randomUUID() });
+      if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
+      round.createMs.push(created.ms);
+      round.createdAt.set(created.body.id, performance.now());
+      const { domain, types, message } = created.body.authorization.typed_data;
+      const signature = signTypedData(buyer, domain, types, message);
+      const confirmed = await api(urlFor(c), key, "POST", `/v1/payment_intents/${created.body.id}/confirm`, { signature }, { "Idempotency-Key": randomUUID() });
+      if (confirmed.status !== 202) throw new Error(`confirm answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
+      round.confirmMs.push(confirmed.ms);
+      round.confirmedRequests += 1;
+    }
+    void merchant;
+  };
+
+  /**
+   * One watcher per merchant tails its events (newest first, paged back to the last one seen, `since` at the
+   * start) until `expected` of the round's intents are authorized; answers the newest event it saw.
+   */
+  const watcher = async (m: number, expected: number, round: Round, since: string | undefined): Promise<string | undefined> => {
+    const key = watcherKeys[m]!;
+    let newestSeen = since;
+    let authorized = 0;
+    while (authorized < expected) {
+      if (Date.now() > phaseDeadline) throw new Error(`payment phase deadline passed with ${authorized}/${expected} authorized for merchant ${m}`);
+      const fresh: any[] = [];
+      let page = (await api(urlFor(m), key, "GET", "/v1/events?limit=100")).body;
+      outer: for (;;) {
+        for (const event of page.data) {
+          if (event.id === newestSeen) break outer;
+          fresh.push(event);
+        }
+        if (!page.has_more || page.data.length === 0) break;
+        page = (await api(urlFor(m), key, "GET", `/v1/events?limit=100&starting_after=${page.data.at(-1).id}`)).body;
+      }
+      const seenAt = performance.now();
+      if (fresh.length > 0) newestSeen = fresh[0].id;
+      for (const event of fresh) {
+        if (event.type === "payment_intent.authorized" && round.createdAt.has(event.object_id)) {
+          round.authorizedAt.set(event.object_id, seenAt);
+          authorized += 1;
+        } else if (event.type.endsWith("_failed")) {
+          failures.push({ id: event.object_id, type: event.type, failure: event.data?.failure });
+          throw new Error(`intent ${event.object_id}: ${event.type} ${JSON.stringify(event.data?.failure)}`);
+        }
+      }
+      if (authorized < expected) await sleep(WATCH_INTERVAL_MS);
+    }
+    return newestSeen;
+  };
+
+  /** Runs `perClient` intents per client and waits until every one is authorized; answers each merchant's newest event. */
+  const runRound = async (perClient: number, round: Round, since: (string | undefined)[]) => {
+    const clientsRun = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c, perClient, round))).then(() => performance.now());
+    const watchersRun = Promise.all(Array.from({ length: MERCHANTS }, (_, m) => watcher(m, clientsOf(m) * perClient, round, since[m])));
+    const [clientsEnd, newest] = await Promise.all([clientsRun, watchersRun]);
+    return { clientsEnd, newest };
+  };
+
+  let cursors: (string | undefined)[] = Array.from({ length: MERCHANTS }, () => undefined);
+  const warmupStart = performance.now();
+  if (WARMUP_PER_CLIENT > 0) {
+    log(`warm-up: ${CLIENTS} clients x ${WARMUP_PER_CLIENT} intents, not measured`);
+    cursors = (await runRound(WARMUP_PER_CLIENT, warmup, cursors)).newest;
+  }
+  const warmupMs = performance.now() - warmupStart;
 
   log(`payments: ${CLIENTS} clients x ${INTENTS_PER_CLIENT} intents (capture_method manual) across ${MERCHANTS} merchants`);
   // CPU seconds of each party over the payment phase: the node, the relayer, this load generator.
@@ -479,80 +566,18 @@ async function main(): Promise<void> {
   const pgBefore = await pgStats();
   const runStart = performance.now();
 
-  const client = async (c: number) => {
-    const { key, merchant } = clientKeys[c]!;
-    const buyer = buyers[c]!;
-    for (let k = 0; k < INTENTS_PER_CLIENT; k++) {
-      if (Date.now() > phaseDeadline) throw new Error("payment phase deadline passed while creating");
-      const created = await api(urlFor(c), key, "POST", "/v1/payment_intents", {
-        amount: AMOUNT,
-        token: tokenAddress,
-        buyer: buyer.address,
-        order_ref: `bench-${c}-${k}-${randomUUID().slice(0, 8)}`,
-        capture_method: "manual",
-      }, { "Idempotency-Key": randomUUID() });
-      if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
-      createMs.push(created.ms);
-      createdAt.set(created.body.id, performance.now());
-      const { domain, types, message } = created.body.authorization.typed_data;
-      const signature = signTypedData(buyer, domain, types, message);
-      const confirmed = await api(urlFor(c), key, "POST", `/v1/payment_intents/${created.body.id}/confirm`, { signature }, { "Idempotency-Key": randomUUID() });
-      if (confirmed.status !== 202) throw new Error(`confirm answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
-      confirmMs.push(confirmed.ms);
-      confirmedRequests += 1;
-    }
-  };
-
-  // One watcher per merchant tails its events (newest first, paged back to the last one seen).
-  const watcher = async (m: number) => {
-    const key = watcherKeys[m]!;
-    const expected = expectedPerMerchant.get(m) ?? 0;
-    let newestSeen: string | undefined;
-    let authorized = 0;
-    while (authorized < expected) {
-      if (Date.now() > phaseDeadline) throw new Error(`payment phase deadline passed with ${authorized}/${expected} authorized for merchant ${m}`);
-      const fresh: any[] = [];
-      let page = (await api(urlFor(m), key, "GET", "/v1/events?limit=100")).body;
-      outer: for (;;) {
-        for (const event of page.data) {
-          if (event.id === newestSeen) break outer;
-          fresh.push(event);
-        }
-        if (!page.has_more || page.data.length === 0) break;
-        page = (await api(urlFor(m), key, "GET", `/v1/events?limit=100&starting_after=${page.data.at(-1).id}`)).body;
-      }
-      const seenAt = performance.now();
-      if (fresh.length > 0) newestSeen = fresh[0].id;
-      for (const event of fresh) {
-        if (event.type === "payment_intent.authorized") {
-          authorizedAt.set(event.object_id, seenAt);
-          authorized += 1;
-        } else if (event.type.endsWith("_failed")) {
-          failures.push({ id: event.object_id, type: event.type, failure: event.data?.failure });
-          throw new Error(`intent ${event.object_id}: ${event.type} ${JSON.stringify(event.data?.failure)}`);
-        }
-      }
-      if (authorized < expected) await sleep(WATCH_INTERVAL_MS);
-    }
-  };
-
   const sampleTimeline = setInterval(() => {
     timeline.push({
       t_s: round((performance.now() - runStart) / 1000, 2),
       created: createdAt.size,
-      confirmed_requests: confirmedRequests,
+      confirmed_requests: measured.confirmedRequests,
       authorized: authorizedAt.size,
       rss_mb: round(peakRssMb(), 1),
     });
   }, 1000);
   cleanups.push(() => clearInterval(sampleTimeline));
 
-  const clientsRun = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c))).then(() => {
-    clientsDone = true;
-    return performance.now();
-  });
-  const watchersRun = Promise.all(Array.from({ length: MERCHANTS }, (_, m) => watcher(m)));
-  const [clientsEnd] = await Promise.all([clientsRun, watchersRun]);
+  const { clientsEnd } = await runRound(INTENTS_PER_CLIENT, measured, cursors);
   clearInterval(sampleTimeline);
   const cpuAfter = cpuNow();
   const pgAfter = await pgStats();
@@ -563,7 +588,7 @@ async function main(): Promise<void> {
   const lastAuthorized = Math.max(...authorizedAt.values());
   const paymentsMs = lastAuthorized - runStart;
   const paymentsPerS = total / (paymentsMs / 1000);
-  log(`payments: ${total} intents authorized on chain in ${round(paymentsMs)} ms = ${round(paymentsPerS)} payments/s (clients done after ${round(clientsEnd - runStart)} ms, ${clientsDone})`);
+  log(`payments: ${total} intents authorized on chain in ${round(paymentsMs)} ms = ${round(paymentsPerS)} payments/s (clients done after ${round(clientsEnd - runStart)} ms)`);
 
   // ---- checks: every intent requires_capture, through the list API
   let requiresCapture = 0;
@@ -576,6 +601,10 @@ async function main(): Promise<void> {
       startingAfter = page.data.at(-1).id;
     }
     void m;
+  }
+  const warmupTotal = warmup.createdAt.size;
+  if (requiresCapture !== total + warmupTotal) {
+    throw new Error(`${requiresCapture} intents require capture through the list API, not ${total} + ${warmupTotal} (warm-up)`);
   }
   const metrics = await fetch(`${relayer.url}/metrics`).then((r) => (r.ok ? r.text() : "")).catch(() => "");
   samplers.forEach((s) => s.stop());
@@ -644,7 +673,7 @@ async function main(): Promise<void> {
     confirm_latency_ms: latencySummary(confirmMs),
     /** The same requests timed inside the relayer (arrival to answer), without the load generator's own queueing. */
     server_side_latency_ms: {
-      note: "relayer_http_request_duration_seconds of the first instance: each figure is the upper bound of the histogram bucket holding that percentile",
+      note: "relayer_http_request_duration_seconds of the first instance, warm-up included: each figure is the upper bound of the histogram bucket holding that percentile",
       create: histogramPercentilesMs(metrics, "relayer_http_request_duration_seconds", { method: "POST", route: "/v1/payment_intents", status: "201" }),
       confirm: histogramPercentilesMs(metrics, "relayer_http_request_duration_seconds", { method: "POST", route: "/v1/payment_intents/:id/confirm", status: "202" }),
     },
@@ -687,6 +716,14 @@ async function main(): Promise<void> {
       merchants: MERCHANTS,
       buyers: buyers.length,
       intents_per_client: INTENTS_PER_CLIENT,
+      warmup: {
+        note: "each client's first intents, before the measured run and not in its figures: connections opened, code compiled, caches warm",
+        intents_per_client: WARMUP_PER_CLIENT,
+        intents: warmupTotal,
+        until_all_authorized_ms: round(warmupMs),
+        create_latency_ms: latencySummary(warmup.createMs),
+        confirm_latency_ms: latencySummary(warmup.confirmMs),
+      },
       capture_method: "manual",
       amount: AMOUNT,
       idempotency_keys: true,
@@ -695,6 +732,7 @@ async function main(): Promise<void> {
       create_and_confirm_requests_per_s: round((2 * total) / ((clientsEnd - runStart) / 1000)),
       authorized: authorizedAt.size,
       requires_capture_via_list: requiresCapture,
+      requires_capture_note: "every intent of the run and of the warm-up, listed by status through the API (checked)",
       failures,
       rate_limited_429: rateLimited,
       intent_create_to_authorized_ms: latencySummary(queueWaitMs),
