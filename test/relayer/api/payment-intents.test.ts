@@ -47,6 +47,13 @@ describe("payment intents end to end", () => {
     const count = (name: string) => Number(/\S+_count\{[^}]*\} (\d+)/.exec(metrics.split("\n").filter((l) => l.startsWith(name + "_count")).join("\n"))?.[1] ?? 0);
     assert.ok(count("relayer_submission_latency_seconds") >= 1, "submission latency observed");
     assert.ok(count("relayer_confirmation_latency_seconds") >= 1, "confirmation latency observed");
+    // Request durations by route pattern: the confirm is counted under `:id`, and no intent id becomes a label.
+    const confirms = metrics.split("\n").filter((l) => l.startsWith("relayer_http_request_duration_seconds_count{"));
+    assert.ok(
+      confirms.some((l) => l.includes('method="POST"') && l.includes('route="/v1/payment_intents/:id/confirm"') && l.includes('status="202"') && Number(l.split(" ").at(-1)) >= 1),
+      `the confirm is in the request-duration histogram:\n${confirms.join("\n")}`,
+    );
+    assert.ok(!metrics.includes(created.id), "no object id in any label");
   });
 
   it("authorizes with manual capture, captures part, refunds part, and lists the events in order", async () => {
