@@ -464,7 +464,7 @@ async function main(): Promise<void> {
 
   /** Client c creates and confirms `count` intents, one after the other, as fast as it is answered. */
   const client = async (c: number, count: number, round: Round) => {
-    const { key, merchant } = clientKeys[c]!;
+    const { key } = clientKeys[c]!;
     const buyer = buyers[c]!;
     for (let k = 0; k < count; k++) {
       if (Date.now() > phaseDeadline) throw new Error("payment phase deadline passed while creating");
@@ -485,7 +485,6 @@ async function main(): Promise<void> {
       round.confirmMs.push(confirmed.ms);
       round.confirmedRequests += 1;
     }
-    void merchant;
   };
 
   /**

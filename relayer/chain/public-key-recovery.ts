@@ -1,6 +1,7 @@
 // Who made a secp256k1 signature (Ethereum's ecrecover), computed by libsecp256k1 compiled to WebAssembly
 // (tiny-secp256k1): ~0.26 ms a signature on these machines, against ~1.8 ms for @noble/curves in JavaScript.
-// Pure: no I/O. Loaded by the signature workers (signature-worker.ts) and by the in-thread recovery.
+// No I/O once loaded (the module reads its .wasm file at import). Used by the signature workers
+// (signature-worker.ts) and by the in-thread recovery (signatures.ts).
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { recover } from "tiny-secp256k1";
 
