@@ -2,14 +2,18 @@
 //
 // SQLite: one file, WAL mode, one connection, group commit. Transactions asked for before a group starts are
 // queued; the group (started with setImmediate) runs BEGIN IMMEDIATE, then each body in turn inside its own
-// SAVEPOINT (a body that throws, even after awaiting, is rolled back alone), then one COMMIT, and only then answers
-// each caller. So one fsync (synchronous=FULL) makes a whole group durable and no caller is answered before the
-// COMMIT that holds its writes: an acknowledged write is never lost. Transactions asked for while a group runs go
+// SAVEPOINT (a body that throws, even after awaiting, is rolled back alone), then one COMMIT, then one fdatasync of
+// the WAL file in libuv's thread pool, and only then answers each caller. So one sync makes a whole group durable,
+// no caller is answered before the sync that holds its writes (an acknowledged write is never lost, even to a power
+// cut), and the event loop serves other requests while the disk syncs. (SQLite's own synchronous=FULL would sync
+// inside COMMIT, on the event loop; the connection runs synchronous=NORMAL and the relayer syncs the WAL itself:
+// the same frames reach the disk before anyone is told.) Transactions asked for while a group runs go
 // into the next group. Bodies may await between statements, but the connection is shared: a read asked for while
 // a group is pending or running waits until that group has committed, and a group starts only once the reads
 // already running have finished, so no read ever sees a group's uncommitted rows. A body must therefore never
 // await another `transaction` or `read` of the same database (it would wait for its own group: a deadlock).
-import { mkdirSync } from "node:fs";
+import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
+import { promisify } from "node:util";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 
@@ -61,15 +65,26 @@ export class SqliteDatabase implements Database {
   #group: Promise<void> | undefined;
   #activeReads = 0;
   #readsDrained: (() => void) | undefined;
+  /** The WAL file, synced after each group's COMMIT (FULL on a file; opened after the first); undefined when not synced. */
+  readonly #walPath: string | undefined;
+  #wal: number | undefined;
+  readonly #syncWal: (fd: number) => Promise<void>;
 
-  /** `path` is a file (its folder is created), or `:memory:` for tests that need no file. FULL (the default)
-   *  syncs the WAL on every commit: nothing acknowledged is lost even on power loss. */
-  constructor(options: { path: string; synchronous?: "FULL" | "NORMAL" }) {
+  /**
+   * `path` is a file (its folder is created), or `:memory:` for tests that need no file. FULL (the default) syncs
+   * the WAL after every group's commit, before anyone is answered: nothing acknowledged is lost even on power loss.
+   * NORMAL leaves the syncing to SQLite's checkpoints (a power cut may lose the last commits). `syncWal` is how the
+   * WAL is synced (fdatasync in the thread pool; tests inject a failing one).
+   */
+  constructor(options: { path: string; synchronous?: "FULL" | "NORMAL"; syncWal?: (fd: number) => Promise<void> }) {
     this.location = options.path;
     if (options.path !== ":memory:") mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.#db = new DatabaseSync(options.path);
-    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "FULL"};
+    const syncsItself = options.path !== ":memory:" && (options.synchronous ?? "FULL") === "FULL";
+    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${syncsItself ? "NORMAL" : (options.synchronous ?? "FULL")};
       PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
+    this.#syncWal = options.syncWal ?? promisify(fdatasync);
+    this.#walPath = syncsItself ? `${options.path}-wal` : undefined;
     const prepare = (sql: string) => {
       let statement = this.#statements.get(sql);
       if (!statement) {
@@ -116,6 +131,8 @@ export class SqliteDatabase implements Database {
     }
     if (this.#activeReads > 0) await new Promise<void>((resolve) => (this.#readsDrained = resolve));
     this.#db.close();
+    if (this.#wal !== undefined) closeSync(this.#wal);
+    this.#wal = undefined;
   }
 
   #scheduleFlush(): void {
@@ -154,8 +171,16 @@ export class SqliteDatabase implements Database {
         }
       }
       this.#db.exec("COMMIT");
+      if (this.#walPath !== undefined) {
+        // After a COMMIT the WAL file exists. SQLite takes no locks on it (they live in the -shm file), so this
+        // descriptor of ours cannot release one of SQLite's when it is closed.
+        this.#wal ??= openSync(this.#walPath, "r");
+        // Reads and the next group wait meanwhile (this group is still running); other work goes on.
+        await this.#syncWal(this.#wal);
+      }
     } catch (error) {
-      // BEGIN or COMMIT failed: nothing of the group is committed, so nobody may be told it was.
+      // BEGIN, COMMIT or the sync failed: the group is not known to be durable, so nobody may be told it is (a
+      // client retrying with its idempotency key then gets the stored answer if the writes did survive).
       if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec("ROLLBACK");
       for (const item of group) item.reject(error);
       return;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { fstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -148,6 +148,51 @@ describe("SqliteDatabase", () => {
     const reopened = new SqliteDatabase({ path: file });
     assert.equal(await metaValue(reopened, "c"), "queued");
     await reopened.close();
+  });
+
+  it("answers a group only once its WAL has synced, holding reads meanwhile; a failed sync answers nobody", async () => {
+    const file = path.join(dir, "sync.db");
+    let releaseSync: ((error?: Error) => void) | undefined;
+    const synced: number[] = [];
+    const db = new SqliteDatabase({
+      path: file,
+      syncWal: (fd) => new Promise<void>((resolve, reject) => {
+        synced.push(fd);
+        releaseSync = (error) => (error ? reject(error) : resolve());
+      }),
+    });
+    // SQLite does not sync inside COMMIT (that would block the event loop): the relayer syncs the WAL itself.
+    assert.equal((await db.read((sql) => sql.get<{ synchronous: number }>("PRAGMA synchronous")))?.synchronous, 1, "NORMAL");
+    let answered = false;
+    const writing = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('s1', 'x')")).then(() => (answered = true));
+    while (releaseSync === undefined) await sleep(1);
+    let readDone = false;
+    const reading = db.read((sql) => sql.get("SELECT 1")).then(() => (readDone = true));
+    await sleep(20);
+    assert.equal(answered, false, "answered before the WAL was synced");
+    assert.equal(readDone, false, "a read ran before the group was durable");
+    assert.equal(synced.length, 1);
+    assert.equal(fstatSync(synced[0]!).ino, statSync(`${file}-wal`).ino, "the descriptor synced is the WAL file's");
+    releaseSync();
+    await Promise.all([writing, reading]);
+    assert.ok(answered && readDone);
+
+    releaseSync = undefined;
+    const failing = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('s2', 'x')"));
+    while (releaseSync === undefined) await sleep(1);
+    releaseSync(new Error("EIO: the disk failed"));
+    await assert.rejects(failing, /EIO/, "a caller whose writes are not known to be durable is told so");
+    releaseSync = undefined;
+    const after = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('s3', 'x')"));
+    while (releaseSync === undefined) await sleep(1);
+    releaseSync();
+    await after;
+    assert.equal(synced.length, 3);
+    await db.close();
+    // SQLite's own FULL where nothing is synced by hand: a database in memory.
+    const memory = new SqliteDatabase({ path: ":memory:" });
+    assert.equal((await memory.read((sql) => sql.get<{ synchronous: number }>("PRAGMA synchronous")))?.synchronous, 2, "FULL");
+    await memory.close();
   });
 
   it("allocates consecutive nonces per signer, starting from the chain's nonce, never reusing one", async () => {
