@@ -7,8 +7,9 @@
 // stored; a 5xx or a crash releases the key so the client can retry.
 //
 // Handlers that write domain rows await completeIdempotency(sql, res.locals.idempotency, status, body) inside
-// their own transaction: the response is then committed with the rows it describes, and the middleware's
-// own completion (conditional on in_progress) changes nothing.
+// their own transaction: the response is then committed with the rows it describes. When that very answer (the
+// same status and body object, sent after the transaction resolved, so committed) goes out, the middleware sends
+// it without a transaction of its own; any other answer (an error after the transaction failed) is stored as usual.
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -29,8 +30,8 @@ declare global {
 export interface IdempotencyContext {
   readonly owner: string;
   readonly key: string;
-  /** Set by completeIdempotency; informational (the stored row is the truth). */
-  completed: boolean;
+  /** What completeIdempotency stored in the handler's transaction (the last call, if a transaction was retried). */
+  stored?: { status: number; body: unknown };
 }
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -124,7 +125,7 @@ export async function completeIdempotency(sql: Sql, context: IdempotencyContext 
      WHERE owner = ? AND key = ? AND state = 'in_progress'`,
     status, JSON.stringify(body), context.owner, context.key,
   );
-  context.completed = true;
+  context.stored = { status, body };
 }
 
 /** Forgets an unfinished claim so the client may retry; a stored response is kept. */
@@ -187,7 +188,7 @@ export function idempotency(db: Database, options: IdempotencyOptions = {}) {
       await sleep(pollMs);
     }
 
-    const context: IdempotencyContext = { owner, key, completed: false };
+    const context: IdempotencyContext = { owner, key };
     res.locals.idempotency = context;
     const send = res.json.bind(res);
     let answered = false;
@@ -195,6 +196,8 @@ export function idempotency(db: Database, options: IdempotencyOptions = {}) {
       if (answered) return send(body);
       answered = true;
       const status = res.statusCode;
+      // The handler's committed transaction already holds this answer: nothing more to store.
+      if (context.stored !== undefined && context.stored.body === body && context.stored.status === status) return send(body);
       // Stripe's rule: a request refused as invalid (400) did not execute, so nothing is saved and the client may
       // fix it and retry with the same key; every other answer below 500 is the request's result and is replayed.
       const keep = status < 500 && status !== 400;

@@ -57,11 +57,12 @@ export function idempotentApp(db: Database, options: IdempotencyOptions = {}) {
   app.post("/v1/atomic", async (req, res) => {
     const run = ran("atomic");
     const body = { id: `atomic_${run}` };
-    const fail = (req.body as { fail?: boolean } | undefined)?.fail === true;
+    const fail = (req.body as { fail?: "crash" | "refused" } | undefined)?.fail;
     await db.transaction(async (sql) => {
       await sql.run("INSERT INTO meta (key, value) VALUES (?, ?)", body.id, "written");
       await completeIdempotency(sql, res.locals.idempotency, 201, body);
-      if (fail) throw new Error("failed after writing");
+      if (fail === "crash") throw new Error("failed after writing");
+      if (fail === "refused") throw conflict("intent_unexpected_state", "refused after storing a response");
     });
     res.status(201).json(body);
   });

@@ -2,13 +2,23 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { IDEMPOTENCY_TTL_MS, purgeExpired, requestHash } from "../../../relayer/http/idempotency.js";
+import type { Database } from "../../../relayer/persistence/database.js";
 import { openTestDatabase } from "../support/database.js";
 import { type ErrorShape, postJson, serve } from "./helpers.js";
 import { idempotentApp } from "./idempotency-app.js";
 
 let clock = 1_700_000_000_000;
 async function setup(name: string, waitMs?: number) {
-  const db = await openTestDatabase(name);
+  const opened = await openTestDatabase(name);
+  // Counts the transactions the middleware and the handlers ask for.
+  const transactions = { count: 0 };
+  const db: Database = {
+    dialect: opened.dialect,
+    location: opened.location,
+    transaction: (work) => ((transactions.count += 1), opened.transaction(work)),
+    read: (work) => opened.read(work),
+    close: () => opened.close(),
+  };
   const { app, counters } = idempotentApp(db, { now: () => clock, waitMs, pollMs: 20 });
   const server = await serve(app);
   const post = (route: string, body: unknown, key?: string, merchant?: string) =>
@@ -20,7 +30,7 @@ async function setup(name: string, waitMs?: number) {
     await server.close();
     await db.close();
   };
-  return { db, counters, post, done };
+  return { db, counters, transactions, post, done };
 }
 
 const codeOf = async (response: Response) => ((await response.json()) as ErrorShape).error.code;
@@ -186,12 +196,34 @@ describe("idempotency", () => {
     await t.done();
   });
 
+  it("sends a response the handler stored in its own transaction without another transaction", async () => {
+    const t = await setup("atomic-count");
+    assert.equal((await t.post("/v1/atomic", {}, "k")).status, 201);
+    assert.equal(t.transactions.count, 2); // the claim, then the handler's rows with the response
+    assert.equal((await t.post("/v1/things", {}, "k2")).status, 201);
+    assert.equal(t.transactions.count, 4); // the claim, then the middleware stores what the handler sent
+    await t.done();
+  });
+
+  it("stores the error a handler answers after its transaction (holding another response) rolled back", async () => {
+    const t = await setup("atomic-refused");
+    const first = await t.post("/v1/atomic", { fail: "refused" }, "k");
+    assert.equal(first.status, 409);
+    const replay = await t.post("/v1/atomic", { fail: "refused" }, "k");
+    assert.equal(replay.status, 409);
+    assert.equal(replay.headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(await replay.json(), await first.json());
+    assert.equal(await t.db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'atomic_1'")), undefined);
+    assert.equal(t.counters.runs.atomic, 1);
+    await t.done();
+  });
+
   it("rolls the stored response back with a handler's failed transaction, so the retry runs again", async () => {
     const t = await setup("atomic-rollback");
-    assert.equal((await t.post("/v1/atomic", { fail: true }, "k")).status, 500);
+    assert.equal((await t.post("/v1/atomic", { fail: "crash" }, "k")).status, 500);
     assert.equal(await t.db.read((sql) => sql.get("SELECT * FROM meta WHERE key = 'atomic_1'")), undefined);
     assert.equal(await t.db.read((sql) => sql.get("SELECT * FROM idempotency_keys")), undefined);
-    assert.equal((await t.post("/v1/atomic", { fail: true }, "k")).status, 500);
+    assert.equal((await t.post("/v1/atomic", { fail: "crash" }, "k")).status, 500);
     assert.equal(t.counters.runs.atomic, 2);
     await t.done();
   });
