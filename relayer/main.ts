@@ -29,6 +29,7 @@ import type { DeploymentView } from "../scripts/lib/deployment.js";
 import { failpointsFromEnv } from "./chain/failpoints.js";
 import { KycService } from "./application/kyc.js";
 import { deadLocalHolder, LeaseKeeper } from "./application/lease-keeper.js";
+import { WorkerLoop } from "./application/worker-loop.js";
 import { arbiterLane, escrowLane, kycLane, receivablesLane } from "./chain/lanes.js";
 import { parseRegistryLog, registryInterface } from "./chain/receivable-calls.js";
 import { Submitter, type Failpoint } from "./chain/submitter.js";
@@ -173,7 +174,12 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const queueDepth = new Gauge({ name: "relayer_outbox_operations", help: "Outbox operations by status", labelNames: ["status"], registers: [registry] });
-  const tickDuration = new Histogram({ name: "relayer_worker_tick_seconds", help: "Duration of one submit+confirm round", registers: [registry] });
+  const tickDuration = new Histogram({
+    name: "relayer_worker_tick_seconds",
+    help: "Duration of one round of a background job (a key's submit or confirm, or following the chain)",
+    labelNames: ["job"],
+    registers: [registry],
+  });
   const webhookAttempts = new Counter({
     name: "relayer_webhook_attempts_total",
     help: "Webhook delivery attempts, by outcome of the delivery after the attempt (succeeded, pending = retry scheduled, failed = gave up)",
@@ -301,11 +307,11 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     const lease = signerLease(wallet.address);
     const fence = keeper.fence(lease);
     const submitter = new Submitter(db, provider, wallet, lane, { repriceAfterMs: config.REPRICE_AFTER_MS, ...laneOptions, fence }, failpoint);
-    return { lease, submitter, confirmer: confirmerFor(wallet.address, submitter, fence) };
+    return { name: `${lane.name}:${wallet.address.slice(0, 10)}`, lease, submitter, confirmer: confirmerFor(wallet.address, submitter, fence) };
   });
   await keeper.start();
 
-  // ---- the worker: one ordered stream per signer key
+  // ---- the background jobs: per signer key a submitter and a confirmer, each in one strict order; the chain follower
   // The next block's time, as well as the relayer can tell it: a local chain that mined many blocks quickly runs
   // ahead of the wall clock, and an idle one has an old latest block.
   const nextBlockTime = async () => {
@@ -314,42 +320,44 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     return Math.max(Math.floor(now() / 1000), latest?.timestamp ?? 0);
   };
   let head = await provider.getBlockNumber();
-  let running = true;
   let nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
-  let current: Promise<void> = Promise.resolve();
-  const loop = async () => {
-    while (running) {
-      const end = tickDuration.startTimer();
-      let worked = 0;
-      try {
-        const following = keeper.token(CHAIN_FOLLOWER) !== undefined;
-        if (following) {
-          await queueDueReleases(db, payments, now, await nextBlockTime());
-          if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
-            nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
-            const queued = await runSettlement(db, chainContext, reader, payoutsService, now);
-            if (queued > 0) logger.info({ payouts: queued }, "settlement run queued payouts");
-          }
-        }
-        for (const lane of lanes) {
-          if (keeper.token(lane.lease) === undefined) continue; // another instance drives this key
-          worked += await lane.submitter.tick();
-          await lane.confirmer.tick();
-        }
-        if (following) {
-          await indexer.tick();
-          worked += await projector.tick();
-        }
-        head = await provider.getBlockNumber();
-      } catch (error) {
-        logger.warn({ err: (error as Error).message }, "worker round failed; retrying");
-      }
-      end();
-      // Straight on to the next round while there is work; rest only when a round found none.
-      if (running && worked === 0) await new Promise((r) => setTimeout(r, config.POLL_INTERVAL_MS));
+  const job = (name: string, round: () => Promise<number>) =>
+    new WorkerLoop(round, {
+      idleMs: config.POLL_INTERVAL_MS,
+      failed: (error) => logger.warn({ job: name, err: (error as Error).message }, "worker round failed; retrying"),
+      observe: (seconds) => tickDuration.observe({ job: name }, seconds),
+    });
+  // Each key: a submitter and a confirmer, each in rounds of its own; the submitter wakes the confirmer when it
+  // has broadcast. Either idles while another instance holds the key.
+  const laneJobs = lanes.flatMap((lane) => {
+    const confirming = job(`${lane.name}:confirm`, async () => (keeper.token(lane.lease) === undefined ? 0 : lane.confirmer.tick()));
+    const submitting = job(`${lane.name}:submit`, async () => {
+      if (keeper.token(lane.lease) === undefined) return 0;
+      const sent = await lane.submitter.tick();
+      if (sent > 0) confirming.wake();
+      return sent;
+    });
+    return [submitting, confirming];
+  });
+  // The chain follower (one instance at a time): scheduled releases and settlement runs, the indexer, projections.
+  const following = job("follow", async () => {
+    if (keeper.token(CHAIN_FOLLOWER) === undefined) {
+      head = await provider.getBlockNumber();
+      return 0;
     }
-  };
-  current = loop();
+    await queueDueReleases(db, payments, now, await nextBlockTime());
+    if (config.SETTLEMENT_RUN_INTERVAL_MS > 0 && now() >= nextSettlementRun) {
+      nextSettlementRun = now() + config.SETTLEMENT_RUN_INTERVAL_MS;
+      const queued = await runSettlement(db, chainContext, reader, payoutsService, now);
+      if (queued > 0) logger.info({ payouts: queued }, "settlement run queued payouts");
+    }
+    await indexer.tick();
+    const worked = await projector.tick();
+    head = await provider.getBlockNumber();
+    return worked;
+  });
+  const jobs = [...laneJobs, following];
+  for (const j of jobs) j.start();
 
   const requestDuration = new Histogram({
     name: "relayer_http_request_duration_seconds",
@@ -408,10 +416,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     signers: operators.map((wallet) => wallet.address),
     instanceId,
     async stop() {
-      // Stop taking requests, let the current worker round finish (every step is persisted), then close.
+      // Stop taking requests, let the current worker rounds finish (every step is persisted), then close.
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      running = false;
-      await Promise.all([current, dispatcher.stop()]);
+      await Promise.all([...jobs.map((j) => j.stop()), dispatcher.stop()]);
       await keeper.stop(); // other instances take this one's keys over at once
       provider.destroy();
       if (signatures instanceof SignatureWorkerPool) await signatures.close();

@@ -86,22 +86,19 @@ export class Confirmer {
       }
       return 0;
     }
-    if (tx.status === "submitted" || tx.blockHash !== receipt.blockHash) {
-      await this.#write((sql) =>
-        chainTransactions.markMined(
-          sql,
-          tx.id,
-          { hash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, status: receipt.status ?? 0 },
-          this.now(),
-        ),
-      );
+    const mined = { hash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, status: receipt.status ?? 0 };
+    const newlyMined = tx.status === "submitted" || tx.blockHash !== receipt.blockHash;
+    if (head - receipt.blockNumber + 1 < this.confirmations) {
+      if (newlyMined) await this.#write((sql) => chainTransactions.markMined(sql, tx.id, mined, this.now()));
+      return tx.status === "submitted" ? 1 : 0;
     }
-    if (head - receipt.blockNumber + 1 < this.confirmations) return tx.status === "submitted" ? 1 : 0;
     const canonical = await this.provider.getBlock(receipt.blockNumber);
     if (canonical?.hash !== receipt.blockHash) return 0; // a reorg in progress: look again next round
     const settled = await this.#outcomes(tx, receipt);
     const apply = await this.onSettled(settled);
+    // Mined and confirmed in one transaction when the receipt already has its confirmations (one block, here).
     await this.#write(async (sql) => {
+      if (newlyMined) await chainTransactions.markMined(sql, tx.id, mined, this.now());
       await chainTransactions.markConfirmed(sql, tx.id, this.now());
       for (const s of settled) await operations.settle(sql, s.operation.id, s.outcome, this.now());
       await apply(sql);

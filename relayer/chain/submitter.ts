@@ -129,7 +129,7 @@ export class Submitter {
     });
     if (ops.length === 0) return 0;
     const data = this.lane.encode(ops);
-    const chainNonce = await this.provider.getTransactionCount(this.signer, "latest");
+    const [chainNonce, fees] = await Promise.all([this.provider.getTransactionCount(this.signer, "latest"), this.#currentFees()]);
     // 1. nonce and operations recorded together, before signing
     const tx = await this.#write(async (sql) => {
       const allocated = await chainTransactions.allocate(sql, { signer: this.signer, to: this.lane.to, data, chainNonce }, this.now());
@@ -142,24 +142,26 @@ export class Submitter {
       return allocated;
     });
     this.failpoint("after_nonce_allocation");
-    await this.#signAndStore(tx, null, { kind: ops[0]!.kind, items: ops.length });
+    await this.#signAndStore(tx, fees, { kind: ops[0]!.kind, items: ops.length });
     await this.#broadcast((await this.db.read((sql) => chainTransactions.get(sql, tx.id)))!);
     return ops.length;
   }
 
-  /** Signs `tx` (first time, or a replacement with `fees`) and stores the raw bytes and hash. */
+  /** The node's fees now, for a transaction signed for the first time. */
+  async #currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const data = await this.provider.getFeeData();
+    const maxPriorityFeePerGas = data.maxPriorityFeePerGas ?? 1_000_000_000n;
+    return { maxPriorityFeePerGas, maxFeePerGas: (data.maxFeePerGas ?? 0n) + maxPriorityFeePerGas };
+  }
+
+  /** Signs `tx` with `fees` (the node's current ones when null) and stores the raw bytes and hash. */
   async #signAndStore(
     tx: ChainTxRow,
     fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null,
     batch?: { kind: string; items: number },
   ): Promise<void> {
     const gasLimit = tx.gasLimit ?? (await this.#gasLimit(tx, batch));
-    let feeFields = fees;
-    if (!feeFields) {
-      const data = await this.provider.getFeeData();
-      const maxPriorityFeePerGas = data.maxPriorityFeePerGas ?? 1_000_000_000n;
-      feeFields = { maxPriorityFeePerGas, maxFeePerGas: (data.maxFeePerGas ?? 0n) + maxPriorityFeePerGas };
-    }
+    const feeFields = fees ?? (await this.#currentFees());
     const { chainId } = await this.provider.getNetwork();
     const { raw, hash } = signEip1559(this.wallet.signingKey, { chainId, nonce: tx.nonce, to: tx.to, data: tx.data, value: 0n, gasLimit, ...feeFields });
     await this.#write((sql) =>
