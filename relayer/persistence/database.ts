@@ -1,17 +1,21 @@
 // The relayer's database, behind an async interface that SQLite (node:sqlite, here) and PostgreSQL both implement.
 //
-// SQLite: one file, WAL mode, one connection, group commit. Transactions asked for before a group starts are
+// SQLite: one file, WAL mode, one writer connection, group commit. Transactions asked for before a group starts are
 // queued; the group (started with setImmediate) runs BEGIN IMMEDIATE, then each body in turn inside its own
 // SAVEPOINT (a body that throws, even after awaiting, is rolled back alone), then one COMMIT, then one fdatasync of
 // the WAL file in libuv's thread pool, and only then answers each caller. So one sync makes a whole group durable,
 // no caller is answered before the sync that holds its writes (an acknowledged write is never lost, even to a power
 // cut), and the event loop serves other requests while the disk syncs. (SQLite's own synchronous=FULL would sync
 // inside COMMIT, on the event loop; the connection runs synchronous=NORMAL and the relayer syncs the WAL itself:
-// the same frames reach the disk before anyone is told.) Transactions asked for while a group runs go
-// into the next group. Bodies may await between statements, but the connection is shared: a read asked for while
-// a group is pending or running waits until that group has committed, and a group starts only once the reads
-// already running have finished, so no read ever sees a group's uncommitted rows. A body must therefore never
-// await another `transaction` or `read` of the same database (it would wait for its own group: a deadlock).
+// the same frames reach the disk before anyone is told.) Transactions asked for while a group runs go into the next
+// group. A body must never await another `transaction` of the same database (it would wait for its own group: a
+// deadlock).
+//
+// Reads run on reader connections of their own (a small pool, query_only), each in a read transaction whose
+// snapshot is taken when it starts: they never wait for a group's bodies, and see every group whose sync has
+// finished (so a caller always reads its own acknowledged writes) and nothing else: a read that would start while
+// a committed group is still syncing waits for the sync. An in-memory database (tests) has one connection only: its
+// reads wait for any pending or running group, and a group waits for running reads to finish.
 import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { promisify } from "node:util";
 import path from "node:path";
@@ -38,12 +42,48 @@ export interface Database {
   /** Runs `work` in a transaction (rolled back if it throws); resolves once committed durably. On PostgreSQL a body
    *  may run more than once (serialization retries): bodies do database work only, no other side effects. */
   transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
-  /** Read-only work on committed data. */
+  /** Read-only work on committed (and, on SQLite, durable) data: a consistent snapshot, including every write the
+   *  caller was told had committed. */
   read<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 const MAX_CACHED_STATEMENTS = 500;
+/** Most reader connections a file database opens; a read holds one while it runs, further reads wait for one. */
+const MAX_READERS = 8;
+/** Run first in a read transaction: reading the schema table takes the transaction's snapshot there and then. */
+const TAKE_SNAPSHOT = "SELECT 1 FROM sqlite_schema LIMIT 1";
+
+interface Connection {
+  db: DatabaseSync;
+  /** A cached prepared statement. */
+  prepare(sql: string): StatementSync;
+  sql: Sql;
+}
+
+/** `db` with its statements prepared once and cached (lists of `?` vary in length: the cache is bounded). */
+function connection(db: DatabaseSync): Connection {
+  const statements = new Map<string, StatementSync>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  return {
+    db,
+    prepare,
+    sql: {
+      dialect: "sqlite",
+      all: async <T>(sql: string, ...params: SqlValue[]) => prepare(sql).all(...params) as T[],
+      get: async <T>(sql: string, ...params: SqlValue[]) => prepare(sql).get(...params) as T | undefined,
+      run: async (sql: string, ...params: SqlValue[]) => ({ changes: Number(prepare(sql).run(...params).changes) }),
+    },
+  };
+}
 
 interface Queued {
   work: (sql: Sql) => Promise<unknown>;
@@ -58,11 +98,17 @@ export class SqliteDatabase implements Database {
   readonly location: string;
   readonly #db: DatabaseSync;
   readonly #sql: Sql;
-  readonly #statements = new Map<string, StatementSync>();
   #queued: Queued[] = [];
   #flushScheduled = false;
   /** The group pending or running; settles (never rejects) once it has committed or rolled back. */
   #group: Promise<void> | undefined;
+  /** Set from just before a group's COMMIT until its WAL sync has finished: no read may take a snapshot meanwhile. */
+  #syncing: Promise<void> | undefined;
+  /** Reader connections (none for an in-memory database, whose reads share the writer connection). */
+  readonly #readerPath: string | undefined;
+  readonly #idleReaders: Connection[] = [];
+  #openReaders = 0;
+  readonly #readerWaiters: ((reader: Connection) => void)[] = [];
   #activeReads = 0;
   #readsDrained: (() => void) | undefined;
   /** The WAL file, synced after each group's COMMIT (FULL on a file; opened after the first); undefined when not synced. */
@@ -85,21 +131,8 @@ export class SqliteDatabase implements Database {
       PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
     this.#syncWal = options.syncWal ?? promisify(fdatasync);
     this.#walPath = syncsItself ? `${options.path}-wal` : undefined;
-    const prepare = (sql: string) => {
-      let statement = this.#statements.get(sql);
-      if (!statement) {
-        if (this.#statements.size >= MAX_CACHED_STATEMENTS) this.#statements.clear(); // lists of `?` vary in length
-        statement = this.#db.prepare(sql);
-        this.#statements.set(sql, statement);
-      }
-      return statement;
-    };
-    this.#sql = {
-      dialect: "sqlite",
-      all: async <T>(sql: string, ...params: SqlValue[]) => prepare(sql).all(...params) as T[],
-      get: async <T>(sql: string, ...params: SqlValue[]) => prepare(sql).get(...params) as T | undefined,
-      run: async (sql: string, ...params: SqlValue[]) => ({ changes: Number(prepare(sql).run(...params).changes) }),
-    };
+    this.#sql = connection(this.#db).sql;
+    this.#readerPath = options.path === ":memory:" ? undefined : options.path;
     this.#migrate();
   }
 
@@ -112,14 +145,53 @@ export class SqliteDatabase implements Database {
   }
 
   async read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    if (this.#readerPath === undefined) return this.#readOnWriter(work);
+    this.#activeReads += 1;
+    let reader: Connection | undefined;
+    try {
+      reader = this.#idleReaders.pop() ?? (await this.#newOrFreedReader());
+      while (this.#syncing !== undefined) await this.#syncing;
+      // No await from here to the snapshot: no group can commit in between.
+      reader.db.exec("BEGIN");
+      try {
+        reader.prepare(TAKE_SNAPSHOT).get();
+        return await work(reader.sql);
+      } finally {
+        reader.db.exec("COMMIT");
+      }
+    } finally {
+      if (reader !== undefined) {
+        const waiter = this.#readerWaiters.shift();
+        if (waiter) waiter(reader);
+        else this.#idleReaders.push(reader);
+      }
+      this.#readDone();
+    }
+  }
+
+  /** A new reader connection while fewer than MAX_READERS are open, else the next one a read gives back. */
+  async #newOrFreedReader(): Promise<Connection> {
+    if (this.#openReaders >= MAX_READERS) return new Promise<Connection>((resolve) => this.#readerWaiters.push(resolve));
+    const db = new DatabaseSync(this.#readerPath!);
+    this.#openReaders += 1;
+    db.exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;");
+    return connection(db);
+  }
+
+  /** An in-memory database's reads: on the writer connection, between groups. */
+  async #readOnWriter<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     while (this.#group !== undefined) await this.#group;
     this.#activeReads += 1;
     try {
       return await work(this.#sql);
     } finally {
-      this.#activeReads -= 1;
-      if (this.#activeReads === 0) this.#readsDrained?.();
+      this.#readDone();
     }
+  }
+
+  #readDone(): void {
+    this.#activeReads -= 1;
+    if (this.#activeReads === 0) this.#readsDrained?.();
   }
 
   /** Commits what is queued, waits for running reads, then closes. */
@@ -130,6 +202,7 @@ export class SqliteDatabase implements Database {
       else break;
     }
     if (this.#activeReads > 0) await new Promise<void>((resolve) => (this.#readsDrained = resolve));
+    for (const reader of this.#idleReaders.splice(0)) reader.db.close();
     this.#db.close();
     if (this.#wal !== undefined) closeSync(this.#wal);
     this.#wal = undefined;
@@ -151,8 +224,11 @@ export class SqliteDatabase implements Database {
   }
 
   async #runGroup(): Promise<void> {
-    if (this.#activeReads > 0) await new Promise<void>((resolve) => (this.#readsDrained = resolve));
-    this.#readsDrained = undefined;
+    // On the one connection of an in-memory database, a read running now would see the group's uncommitted rows.
+    if (this.#readerPath === undefined && this.#activeReads > 0) {
+      await new Promise<void>((resolve) => (this.#readsDrained = resolve));
+      this.#readsDrained = undefined;
+    }
     const group = this.#queued;
     this.#queued = [];
     const outcomes: Outcome[] = [];
@@ -170,13 +246,21 @@ export class SqliteDatabase implements Database {
           outcomes.push({ ok: false, error });
         }
       }
-      this.#db.exec("COMMIT");
-      if (this.#walPath !== undefined) {
-        // After a COMMIT the WAL file exists. SQLite takes no locks on it (they live in the -shm file), so this
-        // descriptor of ours cannot release one of SQLite's when it is closed.
-        this.#wal ??= openSync(this.#walPath, "r");
-        // Reads and the next group wait meanwhile (this group is still running); other work goes on.
-        await this.#syncWal(this.#wal);
+      if (this.#walPath === undefined) this.#db.exec("COMMIT");
+      else {
+        let synced!: () => void;
+        this.#syncing = new Promise<void>((resolve) => (synced = resolve));
+        try {
+          this.#db.exec("COMMIT");
+          // After a COMMIT the WAL file exists. SQLite takes no locks on it (they live in the -shm file), so this
+          // descriptor of ours cannot release one of SQLite's when it is closed.
+          this.#wal ??= openSync(this.#walPath, "r");
+          // New reads and the next group wait meanwhile; other work goes on.
+          await this.#syncWal(this.#wal);
+        } finally {
+          this.#syncing = undefined;
+          synced();
+        }
       }
     } catch (error) {
       // BEGIN, COMMIT or the sync failed: the group is not known to be durable, so nobody may be told it is (a

@@ -74,8 +74,47 @@ describe("SqliteDatabase", () => {
     await db.close();
   });
 
-  it("runs a read asked for before the group starts at once, and holds a read asked for during the group until it commits", async () => {
+  it("runs a read during a group at once, on a snapshot without the group's rows; a read after the commit sees them", async () => {
     const db = new SqliteDatabase({ path: path.join(dir, "reads.db") });
+    let duringBody: Promise<string | undefined> | undefined;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writing = db.transaction(async (sql) => {
+      await sql.run("INSERT INTO meta (key, value) VALUES ('r', 'written')");
+      duringBody = metaValue(db, "r");
+      await held; // the body awaits something else: the group stays open
+      await sql.run("INSERT INTO meta (key, value) VALUES ('r2', 'written')");
+    });
+    while (duringBody === undefined) await sleep(1);
+    assert.equal(await duringBody, undefined, "a read during the group waits for nothing and sees no uncommitted row");
+    // A read that spans several statements sees one snapshot, even while a group commits between them.
+    const spanning = db.read(async (sql) => {
+      const before = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key LIKE 'r%'");
+      release();
+      await writing;
+      const afterCommit = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key LIKE 'r%'");
+      return [before?.n, afterCommit?.n];
+    });
+    assert.deepEqual(await spanning, [0, 0]);
+    assert.equal(await metaValue(db, "r2"), "written", "a read started after the caller was answered sees its rows");
+    await db.close();
+  });
+
+  it("refuses a write in a read, and serves more concurrent reads than it has reader connections", async () => {
+    const db = new SqliteDatabase({ path: path.join(dir, "readers.db") });
+    await db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('k', 'v')"));
+    await assert.rejects(db.read((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('x', 'y')")), /readonly/);
+    const values = await Promise.all(Array.from({ length: 40 }, async () => db.read(async (sql) => {
+      await sleep(2); // each holds its connection across an await
+      return (await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'k'"))?.value;
+    })));
+    assert.deepEqual(new Set(values), new Set(["v"]));
+    assert.equal(values.length, 40);
+    await db.close();
+  });
+
+  it("in memory (one connection), runs a read asked for before the group starts at once, and holds one asked for during the group until it commits", async () => {
+    const db = new SqliteDatabase({ path: ":memory:" });
     let lateRead: Promise<string | undefined> | undefined;
     let lateReadRan = false;
     let lateReadRanDuringBody = false;
@@ -169,19 +208,22 @@ describe("SqliteDatabase", () => {
       end(error);
     };
     // SQLite does not sync inside COMMIT (that would block the event loop): the relayer syncs the WAL itself.
-    assert.equal((await db.read((sql) => sql.get<{ synchronous: number }>("PRAGMA synchronous")))?.synchronous, 1, "NORMAL");
+    const pragma = db.transaction((sql) => sql.get<{ synchronous: number }>("PRAGMA synchronous"));
+    await endSync();
+    assert.equal((await pragma)?.synchronous, 1, "NORMAL");
     let answered = false;
     const writing = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('s1', 'x')")).then(() => (answered = true));
-    while (synced.length === 0) await sleep(1);
+    while (synced.length === 1) await sleep(1);
     let readDone = false;
-    const reading = db.read((sql) => sql.get("SELECT 1")).then(() => (readDone = true));
+    const reading = metaValue(db, "s1").then((value) => ((readDone = true), value));
     await sleep(20);
     assert.equal(answered, false, "answered before the WAL was synced");
     assert.equal(readDone, false, "a read ran before the group was durable");
     assert.equal(fstatSync(synced[0]!).ino, statSync(`${file}-wal`).ino, "the descriptor synced is the WAL file's");
     await endSync();
-    await Promise.all([writing, reading]);
+    const [, value] = await Promise.all([writing, reading]);
     assert.ok(answered && readDone);
+    assert.equal(value, "x", "the held read sees the group once it is durable");
 
     const failing = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('s2', 'x')"));
     await endSync(new Error("EIO: the disk failed"));
@@ -189,7 +231,7 @@ describe("SqliteDatabase", () => {
     const next = db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES ('s3', 'x')"));
     await endSync();
     await next;
-    assert.equal(synced.length, 3);
+    assert.equal(synced.length, 4);
     await db.close();
     // SQLite's own FULL where nothing is synced by hand: a database in memory.
     const memory = new SqliteDatabase({ path: ":memory:" });
