@@ -239,6 +239,29 @@ describe("SqliteDatabase", () => {
     await memory.close();
   });
 
+  it("checkpoints in a thread of its own: no COMMIT copies the WAL into the file, yet the file receives the data", async () => {
+    const file = path.join(dir, "checkpoints.db");
+    const db = new SqliteDatabase({ path: file });
+    const autocheckpoint = db.transaction((sql) => sql.get<{ wal_autocheckpoint: number }>("PRAGMA wal_autocheckpoint"));
+    assert.equal((await autocheckpoint)?.wal_autocheckpoint, 0, "SQLite's checkpoints inside COMMIT are off");
+    const before = statSync(file).size;
+    const blob = "x".repeat(4000);
+    for (let i = 0; i < 20; i++) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) =>
+        db.transaction((sql) => sql.run("INSERT INTO meta (key, value) VALUES (?, ?)", `ck${i}_${j}`, blob))));
+    }
+    // ~4 MB went into the WAL; the thread copies it into the database file within a few of its 200 ms rounds.
+    const deadline = Date.now() + 5_000;
+    while (statSync(file).size < before + 3_000_000 && Date.now() < deadline) await sleep(50);
+    assert.ok(statSync(file).size >= before + 3_000_000, `the database file grew from ${before} to ${statSync(file).size} bytes only`);
+    assert.equal((await db.read((sql) => sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key LIKE 'ck%'")))?.n, 1000);
+    await db.close();
+    // With SQLite's own checkpoints, as before.
+    const inline = new SqliteDatabase({ path: path.join(dir, "checkpoints-inline.db"), checkpoints: "inline" });
+    assert.equal((await inline.transaction((sql) => sql.get<{ wal_autocheckpoint: number }>("PRAGMA wal_autocheckpoint")))?.wal_autocheckpoint, 1000);
+    await inline.close();
+  });
+
   it("allocates consecutive nonces per signer, starting from the chain's nonce, never reusing one", async () => {
     const db = await openTestDatabase("nonces"); // PostgreSQL too, in the suite's PostgreSQL pass
     const allocate = (chainNonce: number) =>
