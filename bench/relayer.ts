@@ -451,9 +451,10 @@ async function main(): Promise<void> {
     confirmMs: number[];
     createdAt: Map<string, number>;
     authorizedAt: Map<string, number>;
+    merchantOf: Map<string, number>;
     confirmedRequests: number;
   }
-  const newRound = (): Round => ({ createMs: [], confirmMs: [], createdAt: new Map(), authorizedAt: new Map(), confirmedRequests: 0 });
+  const newRound = (): Round => ({ createMs: [], confirmMs: [], createdAt: new Map(), authorizedAt: new Map(), merchantOf: new Map(), confirmedRequests: 0 });
   const warmup = newRound();
   const measured = newRound();
   const { createMs, confirmMs, createdAt, authorizedAt } = measured;
@@ -478,6 +479,7 @@ async function main(): Promise<void> {
       if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
       round.createMs.push(created.ms);
       round.createdAt.set(created.body.id, performance.now());
+      round.merchantOf.set(created.body.id, clientKeys[c]!.merchant);
       const { domain, types, message } = created.body.authorization.typed_data;
       const signature = signTypedData(buyer, domain, types, message);
       const confirmed = await api(urlFor(c), key, "POST", `/v1/payment_intents/${created.body.id}/confirm`, { signature }, { "Idempotency-Key": randomUUID() });
@@ -488,27 +490,42 @@ async function main(): Promise<void> {
   };
 
   /**
-   * One watcher per merchant tails its events (newest first, paged back to the last one seen, `since` at the
-   * start) until `expected` of the round's intents are authorized; answers the newest event it saw.
+   * With several instances on PostgreSQL, an event can become visible behind newer ones: its `seq` is taken when it
+   * is inserted, and a transaction that inserted earlier may commit later. So the watcher pages back past the events
+   * it has already seen by this many (one such transaction holds at most a 100-item batch's events), and keeps each
+   * event's id so it counts none twice. One SQLite instance commits in `seq` order: no overlap needed.
    */
-  const watcher = async (m: number, expected: number, round: Round, since: string | undefined): Promise<string | undefined> => {
+  const overlap = CLUSTER.db === "postgres" ? 300 : 0;
+  const seenEvents = Array.from({ length: MERCHANTS }, () => new Set<string>());
+  /** One watcher per merchant tails its events (newest first, back to the ones already seen) until `expected` of the round's intents are authorized. */
+  const watcher = async (m: number, expected: number, round: Round): Promise<void> => {
     const key = watcherKeys[m]!;
-    let newestSeen = since;
+    const seen = seenEvents[m]!;
     let authorized = 0;
     while (authorized < expected) {
-      if (Date.now() > phaseDeadline) throw new Error(`payment phase deadline passed with ${authorized}/${expected} authorized for merchant ${m}`);
+      if (Date.now() > phaseDeadline) {
+        // What the relayer says of the intents whose authorization the watcher has not seen.
+        const missing = [...round.merchantOf].filter(([id, of]) => of === m && !round.authorizedAt.has(id)).map(([id]) => id);
+        const states = await Promise.all(missing.slice(0, 5).map(async (id) => {
+          const intent = (await api(urlFor(m), key, "GET", `/v1/payment_intents/${id}`)).body;
+          return { id, status: intent.status, transactions: intent.transactions, last_error: intent.last_error };
+        }));
+        throw new Error(`payment phase deadline passed with ${authorized}/${expected} authorized for merchant ${m}; not seen authorized: ${JSON.stringify(states)}`);
+      }
       const fresh: any[] = [];
+      let alreadySeen = 0;
       let page = (await api(urlFor(m), key, "GET", "/v1/events?limit=100")).body;
       outer: for (;;) {
         for (const event of page.data) {
-          if (event.id === newestSeen) break outer;
-          fresh.push(event);
+          if (seen.has(event.id)) {
+            if (++alreadySeen > overlap) break outer;
+          } else fresh.push(event);
         }
         if (!page.has_more || page.data.length === 0) break;
         page = (await api(urlFor(m), key, "GET", `/v1/events?limit=100&starting_after=${page.data.at(-1).id}`)).body;
       }
+      for (const event of fresh) seen.add(event.id);
       const seenAt = performance.now();
-      if (fresh.length > 0) newestSeen = fresh[0].id;
       for (const event of fresh) {
         if (event.type === "payment_intent.authorized" && round.createdAt.has(event.object_id)) {
           round.authorizedAt.set(event.object_id, seenAt);
@@ -520,22 +537,20 @@ async function main(): Promise<void> {
       }
       if (authorized < expected) await sleep(WATCH_INTERVAL_MS);
     }
-    return newestSeen;
   };
 
-  /** Runs `perClient` intents per client and waits until every one is authorized; answers each merchant's newest event. */
-  const runRound = async (perClient: number, round: Round, since: (string | undefined)[]) => {
+  /** Runs `perClient` intents per client and waits until every one is authorized; answers when the clients were done. */
+  const runRound = async (perClient: number, round: Round) => {
     const clientsRun = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c, perClient, round))).then(() => performance.now());
-    const watchersRun = Promise.all(Array.from({ length: MERCHANTS }, (_, m) => watcher(m, clientsOf(m) * perClient, round, since[m])));
-    const [clientsEnd, newest] = await Promise.all([clientsRun, watchersRun]);
-    return { clientsEnd, newest };
+    const watchersRun = Promise.all(Array.from({ length: MERCHANTS }, (_, m) => watcher(m, clientsOf(m) * perClient, round)));
+    const [clientsEnd] = await Promise.all([clientsRun, watchersRun]);
+    return { clientsEnd };
   };
 
-  let cursors: (string | undefined)[] = Array.from({ length: MERCHANTS }, () => undefined);
   const warmupStart = performance.now();
   if (WARMUP_PER_CLIENT > 0) {
     log(`warm-up: ${CLIENTS} clients x ${WARMUP_PER_CLIENT} intents, not measured`);
-    cursors = (await runRound(WARMUP_PER_CLIENT, warmup, cursors)).newest;
+    await runRound(WARMUP_PER_CLIENT, warmup);
   }
   const warmupMs = performance.now() - warmupStart;
 
@@ -576,7 +591,7 @@ async function main(): Promise<void> {
   }, 1000);
   cleanups.push(() => clearInterval(sampleTimeline));
 
-  const { clientsEnd } = await runRound(INTENTS_PER_CLIENT, measured, cursors);
+  const { clientsEnd } = await runRound(INTENTS_PER_CLIENT, measured);
   clearInterval(sampleTimeline);
   const cpuAfter = cpuNow();
   const pgAfter = await pgStats();
