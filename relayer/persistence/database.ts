@@ -9,7 +9,7 @@
 // inside COMMIT, on the event loop; the connection runs synchronous=NORMAL and the relayer syncs the WAL itself:
 // the same frames reach the disk before anyone is told.) Transactions asked for while a group runs go into the next
 // group. A body must never await another `transaction` of the same database (it would wait for its own group: a
-// deadlock).
+// deadlock), nor a `read` (it would not see the body's own writes; in memory, it would deadlock too).
 //
 // Reads run on reader connections of their own (a small pool, query_only), each in a read transaction whose
 // snapshot is taken when it starts: they never wait for a group's bodies, and see every group whose sync has
