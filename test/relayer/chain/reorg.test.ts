@@ -156,7 +156,6 @@ describe("a reorg deeper than CONFIRMATIONS", () => {
   it("sends its own confirmed transaction again, the same bytes, when a deep reorg orphans it, and settles it again", async () => {
     const created = await createIntent("reorg-deep-own-1");
     const snapshot = await rpc<string>("evm_snapshot");
-    const forkPoint = await system.provider.getBlockNumber();
     await system.api("POST", `/v1/payment_intents/${created.id}/confirm`, { signature: await signAuthorization(system.buyer, created) });
     await mineUntil(created.id, "requires_capture");
     const [first] = await authorizedLogs(created.payment_id);
@@ -168,9 +167,15 @@ describe("a reorg deeper than CONFIRMATIONS", () => {
     const before = (await system.relayer.db.read((sql) => chainTransactions.get(sql, sent.tx_id)))!;
     assert.equal(before.status, "confirmed");
 
+    // Without automine while the new chain is built: the relayer may notice the reorg and send its transaction
+    // again at once, and automine would then mine it alone on the same parent, at the same height and (the chain
+    // running ahead of the clock) the same timestamp as before: the very same block. Mined by hand, the new chain's
+    // first block always carries another transfer too.
+    await rpc("evm_setAutomine", [false]);
     assert.equal(await rpc<boolean>("evm_revert", [snapshot]), true);
     for (let i = 0; i < CONFIRMATIONS + 4; i++) await mineDifferentBlock();
-    assert.notEqual((await system.provider.getBlock(forkPoint + 1))!.hash, first!.blockHash);
+    await rpc("evm_setAutomine", [true]);
+    assert.notEqual((await system.provider.getBlock(first!.blockNumber))?.hash, first!.blockHash, "the block that held it is gone");
 
     await until("the reorganized event", async () => (await eventsOf(created.id)).some((e) => e.type === "payment_intent.reorganized"));
     await mineUntil(created.id, "requires_capture");
@@ -182,6 +187,7 @@ describe("a reorg deeper than CONFIRMATIONS", () => {
     const logs = await authorizedLogs(created.payment_id);
     assert.equal(logs.length, 1, "authorized once on the new chain");
     assert.equal(logs[0]!.transactionHash, first!.transactionHash);
+    assert.equal(after.blockHash, logs[0]!.blockHash, "the relayer records the block that holds it now");
     const types = (await eventsOf(created.id)).map((e) => e.type).reverse().filter((t) => /authorized|reorganized/.test(t));
     assert.deepEqual(types, ["payment_intent.authorized", "payment_intent.reorganized", "payment_intent.authorized"]);
     const total = await system.relayer.db.read((sql) => sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM chain_transactions WHERE id IN (SELECT tx_id FROM operations WHERE intent_id = ?)", created.id));
