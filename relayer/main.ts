@@ -329,7 +329,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     });
   // Each key: a submitter and a confirmer, each in rounds of its own; the submitter wakes the confirmer when it
   // has broadcast. Either idles while another instance holds the key.
-  const laneJobs = lanes.flatMap((lane) => {
+  const laneJobs = lanes.map((lane) => {
     const confirming = job(`${lane.name}:confirm`, async () => (keeper.token(lane.lease) === undefined ? 0 : lane.confirmer.tick()));
     const submitting = job(`${lane.name}:submit`, async () => {
       if (keeper.token(lane.lease) === undefined) return 0;
@@ -337,7 +337,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
       if (sent > 0) confirming.wake();
       return sent;
     });
-    return [submitting, confirming];
+    return { submitting, confirming };
   });
   // The chain follower (one instance at a time): scheduled releases and settlement runs, the indexer, projections.
   const following = job("follow", async () => {
@@ -356,8 +356,20 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     head = await provider.getBlockNumber();
     return worked;
   });
-  const jobs = [...laneJobs, following];
+  const jobs = [...laneJobs.flatMap((lane) => [lane.submitting, lane.confirming]), following];
   for (const j of jobs) j.start();
+  // What the API commits may have queued operations: the submitters look at once, not at their next poll.
+  const apiDb: Database = {
+    dialect: db.dialect,
+    location: db.location,
+    transaction: async <T>(work: (sql: Sql) => Promise<T>): Promise<T> => {
+      const result = await db.transaction(work);
+      for (const lane of laneJobs) lane.submitting.wake();
+      return result;
+    },
+    read: (work) => db.read(work),
+    close: () => db.close(),
+  };
 
   const requestDuration = new Histogram({
     name: "relayer_http_request_duration_seconds",
@@ -367,7 +379,7 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
     registers: [registry],
   });
   const app = createApp({
-    db,
+    db: apiDb,
     logger,
     observeRequest: ({ method, route, status }, seconds) => requestDuration.observe({ method, route, status }, seconds),
     payments,
