@@ -100,7 +100,7 @@ async function seed(db: Database): Promise<{ merchants: Merchant[]; buyers: stri
 }
 
 const unused = () => Promise.reject(new Error("the benchmark reads the database only"));
-const reader: ChainReader = { paymentState: unused, kycCheck: unused, escrowBalance: unused };
+const reader: ChainReader = { paymentStates: unused, kycCheck: unused, escrowBalance: unused };
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-audit-console-"));

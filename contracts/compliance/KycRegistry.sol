@@ -99,13 +99,20 @@ contract KycRegistry is IKycRegistry, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc IKycRegistry
-    function requireEligible(address account, KycTier required) external view returns (KycTier tier) {
-        KycRecord storage record = _records[account];
-        tier = record.tier;
-        if (record.frozen) revert KycFrozen(account);
-        if (tier < required || tier == KycTier.None) revert KycTierTooLow(account, tier, required);
-        if (record.expiresAt <= block.timestamp) revert KycExpired(account, record.expiresAt);
-        if (_blockedJurisdictions[record.country]) revert KycJurisdictionBlocked(account, record.country);
+    function requireEligible(address account, KycTier required) external view returns (KycTier) {
+        return _requireEligible(account, required);
+    }
+
+    /// @inheritdoc IKycRegistry
+    function requireAllEligible(address[] calldata accounts, KycTier required)
+        external
+        view
+        returns (KycTier[] memory tiers)
+    {
+        tiers = new KycTier[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            tiers[i] = _requireEligible(accounts[i], required);
+        }
     }
 
     /// @inheritdoc IKycRegistry
@@ -119,6 +126,15 @@ contract KycRegistry is IKycRegistry, AccessControlDefaultAdminRules {
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _requireEligible(address account, KycTier required) private view returns (KycTier tier) {
+        KycRecord storage record = _records[account];
+        tier = record.tier;
+        if (record.frozen) revert KycFrozen(account);
+        if (tier < required || tier == KycTier.None) revert KycTierTooLow(account, tier, required);
+        if (record.expiresAt <= block.timestamp) revert KycExpired(account, record.expiresAt);
+        if (_blockedJurisdictions[record.country]) revert KycJurisdictionBlocked(account, record.country);
+    }
 
     function _setRecord(
         address account,

@@ -101,6 +101,10 @@ interface IKycRegistry {
     /// @notice Reverts with the reason `account` may not act at `required` tier; returns its tier otherwise.
     function requireEligible(address account, KycTier required) external view returns (KycTier);
 
+    /// @notice {requireEligible} for each of `accounts`, in one call: reverts with the reason of the first account
+    /// that may not act at `required` tier (each reason names its account); returns their tiers otherwise.
+    function requireAllEligible(address[] calldata accounts, KycTier required) external view returns (KycTier[] memory);
+
     /// @notice Whether `account` is frozen.
     function isFrozen(address account) external view returns (bool);
 

@@ -35,7 +35,7 @@ export function chainActivityHandler(db: Database, reader: ChainReader, payments
   return async (foreign: IndexedLog[]) => {
     const relevant = foreign.filter((log) => log.paymentId !== null && EVENT_TYPES[log.event]);
     const touched = await db.read((sql) => intentsOfPayments(sql, relevant));
-    const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
+    const read = await reader.paymentStates(touched.map((intent) => intent.paymentId));
     const states = new Map<string, OnChainPayment>(touched.map((intent, i) => [intent.paymentId, read[i]!]));
 
     return async (sql) => {
@@ -66,7 +66,7 @@ export function chainReorgHandler(db: Database, reader: ChainReader, payments: P
   return async (dropped: IndexedLog[]) => {
     const relevant = dropped.filter((log) => log.paymentId !== null && EVENT_TYPES[log.event]);
     const touched = await db.read((sql) => intentsOfPayments(sql, relevant));
-    const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
+    const read = await reader.paymentStates(touched.map((intent) => intent.paymentId));
     return async (sql) => {
       for (const [i, stale] of touched.entries()) {
         const intent = (await intents.getByPaymentId(sql, stale.paymentId))!;

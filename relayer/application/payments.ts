@@ -160,15 +160,11 @@ export class PaymentsService {
       throw invalid("authorization_expired", `The buyer's authorization window closed at ${intent.terms.preApprovalExpiry}`, "signature");
     }
     await this.checkBuyerSignature(intent, this.fundingTypedData(intent), signature);
-    const parties = [
-      [intent.terms.buyer, "buyer"],
-      [intent.terms.merchant, "merchant"],
-    ] as const;
-    const checks = await Promise.all(parties.map(([party]) => this.reader.kycCheck(party, intent.terms.kycTier)));
-    checks.forEach((check, i) => {
-      const param = parties[i]![1];
-      if (!check.ok) throw invalid(check.code, `The ${param} cannot pay at this KYC tier: ${check.message}`, param);
-    });
+    const check = await this.reader.kycCheck([intent.terms.buyer, intent.terms.merchant], intent.terms.kycTier);
+    if (!check.ok) {
+      const param = check.account === intent.terms.buyer ? "buyer" : "merchant";
+      throw invalid(check.code, `The ${param} cannot pay at this KYC tier: ${check.message}`, param);
+    }
   }
 
   /** Queues the on-chain work for an intent, inside the caller's transaction (after re-checking its state). */

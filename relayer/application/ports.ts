@@ -15,10 +15,14 @@ export interface OnChainPayment {
   heldSince: number;
 }
 
+/** Whether all the accounts checked pass the KYC registry; else the first refused and the registry's reason. */
+export type KycVerdict = { ok: true } | { ok: false; account: string; code: string; message: string };
+
 export interface ChainReader {
-  paymentState(paymentId: string): Promise<OnChainPayment>;
-  /** Whether `account` passes the KYC registry at `tier` now; the registry's own reason otherwise. */
-  kycCheck(account: string, tier: number): Promise<Outcome>;
+  /** Each payment's state on chain now, in the order of `paymentIds` (an unknown payment's: status None, zeros). */
+  paymentStates(paymentIds: readonly string[]): Promise<OnChainPayment[]>;
+  /** Whether every one of `accounts` passes the KYC registry at `tier` now, in one read. */
+  kycCheck(accounts: readonly string[], tier: number): Promise<KycVerdict>;
   /** An account's claimable balance in the escrow. */
   escrowBalance(token: string, account: string): Promise<bigint>;
 }

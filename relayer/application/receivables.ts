@@ -130,11 +130,11 @@ export class ReceivablesService {
   }
 
   async checkKyc(parties: [address: string, param: string][], tier: number): Promise<void> {
-    const checks = await Promise.all(parties.map(([party]) => this.kyc.kycCheck(party, tier)));
-    checks.forEach((check, i) => {
-      const [address, param] = parties[i]!;
-      if (!check.ok) throw invalid(check.code, `${address} cannot take part: ${check.message}`, param);
-    });
+    const check = await this.kyc.kycCheck(parties.map(([address]) => address), tier);
+    if (!check.ok) {
+      const [address, param] = parties.find(([party]) => party === check.account)!;
+      throw invalid(check.code, `${address} cannot take part: ${check.message}`, param);
+    }
   }
 
   /** Refuses unless `account` is the party the registry checks for this action. */

@@ -44,8 +44,8 @@ export function settlementHandler(
       }
       return found;
     });
-    // One round trip for the whole batch: ethers packs concurrent calls into one JSON-RPC batch.
-    const read = await Promise.all(touched.map((intent) => reader.paymentState(intent.paymentId)));
+    // One read for the whole batch (PaymentStatesLens: one eth_call per 100 payments).
+    const read = await reader.paymentStates(touched.map((intent) => intent.paymentId));
     const states = new Map<string, OnChainPayment>(touched.map((intent, i) => [intent.id, read[i]!]));
 
     return async (sql) => {

@@ -2,19 +2,28 @@
 import { Contract, type FunctionFragment, type Interface, type JsonRpcProvider } from "ethers";
 
 import type { KycReader, KycRecordView } from "../application/kyc.js";
-import type { ChainReader, OnChainPayment, ReceivableChainReader } from "../application/ports.js";
+import type { ChainReader, KycVerdict, OnChainPayment, ReceivableChainReader } from "../application/ports.js";
 import type { ChainReceivable } from "../domain/receivable.js";
 import {
   IReceivableRegistry__factory,
   KycRegistry__factory,
   PaymentEscrow__factory,
+  PaymentStatesLens__factory,
   SettlementToken__factory,
 } from "../../typechain-types/index.js";
 import { functionEncoder, resultReader, type FunctionEncoder, type ResultReader } from "./abi-encoding.js";
 import { ReceivableState } from "./receivable-typed-data.js";
 import type { Outcome } from "./revert-reasons.js";
+import { decodeRevert } from "./escrow-calls.js";
 import { classifyRevert } from "./revert-reasons.js";
 import type { PaymentStatus } from "./typed-data.js";
+
+/** Payments read per PaymentStatesLens call: its answer (224 bytes each) counts as code, limited to 24,576 bytes. */
+const STATES_PER_CALL = 100;
+/** The ABI words of one PaymentState. */
+const STATE_WORDS = 7;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const word = (n: number) => n.toString(16).padStart(64, "0");
 
 /**
  * The escrow's and the registry's views the payment flow reads for every payment (a payment's state, each
@@ -53,34 +62,68 @@ export class EscrowReader implements ChainReader {
     return this.#provider.send("eth_call", [{ to, data }, "latest"]);
   }
 
-  async paymentState(paymentId: string): Promise<OnChainPayment> {
-    const s = this.#readPaymentState(await this.#call(this.#escrowAddress, this.#encodeEscrow("paymentState", [paymentId])))!;
-    const released = BigInt(s.released!);
-    const refundedAfterRelease = BigInt(s.refundedAfterRelease!);
-    return {
-      status: Number(s.status) as PaymentStatus,
-      capturable: BigInt(s.capturable!),
-      held: BigInt(s.held!),
-      released: released - refundedAfterRelease,
-      refundedAfterRelease,
-      heldSince: Number(s.heldSince),
-    };
+  /**
+   * Each payment's state, in the order of `paymentIds`: one `eth_call` per 100 ids, through the never-deployed
+   * PaymentStatesLens (its creation code and arguments as the call's data; its constructor returns the states).
+   */
+  async paymentStates(paymentIds: readonly string[]): Promise<OnChainPayment[]> {
+    const chunks: (readonly string[])[] = [];
+    for (let i = 0; i < paymentIds.length; i += STATES_PER_CALL) chunks.push(paymentIds.slice(i, i + STATES_PER_CALL));
+    const answers = await Promise.all(chunks.map((ids) => this.#provider.send("eth_call", [{ data: this.#lensCall(ids) }, "latest"]) as Promise<string>));
+    return answers.flatMap((answer, i) => this.#readStates(answer, chunks[i]!.length));
+  }
+
+  #lensCall(ids: readonly string[]): string {
+    const words = ids.map((id) => {
+      if (!BYTES32.test(id)) throw new Error(`not a payment id: ${id}`);
+      return id.slice(2).toLowerCase();
+    });
+    return PaymentStatesLens__factory.bytecode + this.#escrowAddress.slice(2).toLowerCase().padStart(64, "0") + word(0x40) + word(ids.length) + words.join("");
+  }
+
+  /** The lens's answer: the ABI encoding of PaymentState[] (an offset, a length, then 7 words per state). */
+  #readStates(answer: string, count: number): OnChainPayment[] {
+    const stateLength = 64 * STATE_WORDS;
+    if (answer.length !== 2 + 128 + count * stateLength || !answer.startsWith(`0x${word(0x20)}${word(count)}`)) {
+      throw new Error(`PaymentStatesLens answered ${answer.slice(0, 80)}… for ${count} payments, not their states`);
+    }
+    return Array.from({ length: count }, (_, i) => {
+      const start = 130 + i * stateLength;
+      const s = this.#readPaymentState(`0x${answer.slice(start, start + stateLength)}`);
+      if (!s) throw new Error(`PaymentStatesLens answered an unreadable state at ${i}: ${answer.slice(start, start + stateLength)}`);
+      const released = BigInt(s.released!);
+      const refundedAfterRelease = BigInt(s.refundedAfterRelease!);
+      return {
+        status: Number(s.status) as PaymentStatus,
+        capturable: BigInt(s.capturable!),
+        held: BigInt(s.held!),
+        released: released - refundedAfterRelease,
+        refundedAfterRelease,
+        heldSince: Number(s.heldSince),
+      };
+    });
   }
 
   escrowBalance(token: string, account: string): Promise<bigint> {
     return this.#escrow.balanceOf(token, account);
   }
 
-  async kycCheck(account: string, tier: number): Promise<Outcome> {
+  async kycCheck(accounts: readonly string[], tier: number): Promise<KycVerdict> {
     try {
-      const tierWord = await this.#call(this.#kycAddress, this.#encodeKyc("requireEligible", [account, tier]));
-      // The eligible tier, one word: anything else (0x from an address without code) is no answer at all.
-      if (!/^0x[0-9a-f]{64}$/i.test(tierWord)) throw new Error(`requireEligible at ${this.#kycAddress} answered ${tierWord.slice(0, 80)}, not a KYC tier`);
+      const tiers = await this.#call(this.#kycAddress, this.#encodeKyc("requireAllEligible", [accounts, tier]));
+      // The eligible tiers, an array of one word each: anything else (0x from an address without code) is no answer.
+      if (tiers.length !== 2 + 64 * (2 + accounts.length) || !/^0x[0-9a-f]*$/i.test(tiers)) {
+        throw new Error(`requireAllEligible at ${this.#kycAddress} answered ${tiers.slice(0, 80)}, not ${accounts.length} KYC tiers`);
+      }
       return { ok: true };
     } catch (error) {
       const data = (error as { data?: string }).data;
       if (typeof data !== "string") throw error; // not a revert: the RPC failed, let the caller retry
-      return classifyRevert(data, [this.#kyc.interface]);
+      const refused = classifyRevert(data, [this.#kyc.interface]) as Extract<Outcome, { ok: false }>;
+      // Every KYC error names its account first; another revert (none of the registry's) is put on the first.
+      const named = decodeRevert(data, [this.#kyc.interface])?.args[0];
+      const account = accounts.find((a) => typeof named === "string" && a.toLowerCase() === named.toLowerCase()) ?? accounts[0]!;
+      return { ...refused, account };
     }
   }
 }

@@ -9,6 +9,7 @@ const { ethers, networkHelpers } = await network.getOrCreate();
 const code = (text: string) => ethers.encodeBytes32String(text);
 const SG = "0x5347";
 const KP = "0x4b50";
+const DE = "0x4445";
 
 async function now(): Promise<bigint> {
   return BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -21,6 +22,14 @@ async function withSubject() {
   const expiresAt = (await now()) + 30n * DAY;
   await sys.kyc.connect(sys.compliance).setRecord(subject, KycTier.Basic, SG, expiresAt, ethers.id("dossier"), code("onboarding"));
   return { sys, subject, expiresAt };
+}
+
+/** withSubject plus `peer`: an Institutional-tier account from DE whose record runs for two years. */
+async function withSubjectAndPeer() {
+  const f = await withSubject();
+  const peer = f.sys.buyer2.address;
+  await comply(f.sys).setRecord(peer, KycTier.Institutional, DE, (await now()) + 730n * DAY, ethers.id("peer"), code("onboarding"));
+  return { ...f, peer };
 }
 
 type Fixture = Awaited<ReturnType<typeof withSubject>>;
@@ -134,6 +143,19 @@ describe("KycRegistry eligibility", () => {
       }
     });
 
+    it(`requireAllEligible ${"tier" in c.outcome ? "returns both tiers" : `reverts with ${c.outcome.error}`} when ${c.condition}, after an eligible peer`, async () => {
+      const f = await networkHelpers.loadFixture(withSubjectAndPeer);
+      await c.arrange?.(f);
+      const account = c.account?.(f) ?? f.subject;
+      if ("tier" in c.outcome) {
+        expect(await f.sys.kyc.requireAllEligible([f.peer, account], c.required)).to.deep.equal([BigInt(KycTier.Institutional), BigInt(c.outcome.tier)]);
+      } else {
+        await expect(f.sys.kyc.requireAllEligible([f.peer, account], c.required))
+          .to.be.revertedWithCustomError(f.sys.kyc, c.outcome.error)
+          .withArgs(...c.outcome.args(f));
+      }
+    });
+
     it(`isEligible returns ${"tier" in c.outcome} when ${c.condition}`, async () => {
       const f = await networkHelpers.loadFixture(withSubject);
       await c.arrange?.(f);
@@ -141,6 +163,29 @@ describe("KycRegistry eligibility", () => {
       expect(await f.sys.kyc.isEligible(account, c.required)).to.equal("tier" in c.outcome);
     });
   }
+
+  describe("requireAllEligible", () => {
+    it("reports the first refused account when several are refused, in the order given", async () => {
+      const f = await networkHelpers.loadFixture(withSubjectAndPeer);
+      await comply(f.sys).freeze(f.peer, code("fraud-review"));
+      await expect(f.sys.kyc.requireAllEligible([f.subject, f.peer], KycTier.Enhanced))
+        .to.be.revertedWithCustomError(f.sys.kyc, "KycTierTooLow")
+        .withArgs(f.subject, KycTier.Basic, KycTier.Enhanced);
+      await expect(f.sys.kyc.requireAllEligible([f.peer, f.subject], KycTier.Enhanced))
+        .to.be.revertedWithCustomError(f.sys.kyc, "KycFrozen")
+        .withArgs(f.peer);
+    });
+
+    it("returns no tiers for no accounts, and each account's tier for repeats", async () => {
+      const f = await networkHelpers.loadFixture(withSubjectAndPeer);
+      expect(await f.sys.kyc.requireAllEligible([], KycTier.Basic)).to.deep.equal([]);
+      expect(await f.sys.kyc.requireAllEligible([f.subject, f.peer, f.subject], KycTier.Basic)).to.deep.equal([
+        BigInt(KycTier.Basic),
+        BigInt(KycTier.Institutional),
+        BigInt(KycTier.Basic),
+      ]);
+    });
+  });
 
   describe("expiry boundary", () => {
     it("is eligible one second before expiresAt", async () => {

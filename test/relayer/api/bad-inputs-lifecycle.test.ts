@@ -105,12 +105,28 @@ describe("confirm: the parties and the authorization window", () => {
     await assertRefused(system, confirm(intent, await signAuthorization(frozen, intent)), { status: 400, code: "account_frozen", param: "buyer" });
   });
 
+  it("refuses the confirm of an eligible buyer when the merchant is frozen with 400 account_frozen on merchant; when both are refused, names the buyer", async () => {
+    const registry = KycRegistry__factory.connect(system.credentials.contracts.KycRegistry, devWallet(2).connect(system.provider));
+    const merchant = system.credentials.merchant.address;
+    const intent = await createIntent();
+    const stranger = HDNodeWallet.createRandom();
+    const strangers = await createIntent({ buyer: stranger.address });
+    await (await registry.freeze(merchant, id("test: frozen merchant"))).wait();
+    try {
+      await assertRefused(system, confirm(intent, await signAuthorization(system.buyer, intent)), { status: 400, code: "account_frozen", param: "merchant" });
+      // Both parties are read in one call; the buyer comes first.
+      await assertRefused(system, confirm(strangers, await signAuthorization(stranger, strangers)), { status: 400, code: "kyc_tier_too_low", param: "buyer" });
+    } finally {
+      await (await registry.unfreeze(merchant, id("test: unfrozen merchant"))).wait();
+    }
+  });
+
   it("refuses a confirm after the authorization window closed with 400 authorization_expired", async () => {
     // The window (1 h) is not configurable: build the intent as the relayer would have two hours ago.
     const network = await system.provider.getNetwork();
     const payments = new PaymentsService(
       { chainId: network.chainId, escrow: system.credentials.contracts.PaymentEscrow, token: await readTokenInfo(system.provider, system.credentials.contracts.SettlementToken) },
-      { paymentState: () => Promise.reject(new Error("unused")), kycCheck: () => Promise.reject(new Error("unused")), escrowBalance: () => Promise.reject(new Error("unused")) },
+      { paymentStates: () => Promise.reject(new Error("unused")), kycCheck: () => Promise.reject(new Error("unused")), escrowBalance: () => Promise.reject(new Error("unused")) },
       inlineSignatureRecovery,
     );
     const created = await system.relayer.db.transaction(async (sql) => {
