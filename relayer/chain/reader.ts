@@ -26,10 +26,11 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const word = (n: number) => n.toString(16).padStart(64, "0");
 
 /**
- * The escrow's and the registry's views the payment flow reads for every payment (a payment's state, each
- * party's KYC eligibility) are sent as plain `eth_call`s: calldata written as ABI words and the state read back
- * from its words (abi-encoding.ts), not through ethers' Contract, which spent ~0.5 ms of the event loop per call
- * resolving, checksumming and wrapping. Reverts arrive as ethers' CALL_EXCEPTION with their data, as before.
+ * The escrow's and the registry's views the payment flow reads for every payment (the parties' KYC eligibility,
+ * all in one call; payments' states, 100 in one call) are sent as plain `eth_call`s: calldata written as ABI
+ * words and the states read back from their words (abi-encoding.ts), not through ethers' Contract, which spent
+ * ~0.5 ms of the event loop per call resolving, checksumming and wrapping. Reverts arrive as ethers'
+ * CALL_EXCEPTION with their data, as before.
  */
 export class EscrowReader implements ChainReader {
   readonly #provider: JsonRpcProvider;
@@ -37,7 +38,6 @@ export class EscrowReader implements ChainReader {
   readonly #kycAddress: string;
   readonly #escrow;
   readonly #kyc;
-  readonly #encodeEscrow: FunctionEncoder;
   readonly #encodeKyc: FunctionEncoder;
   readonly #readPaymentState: ResultReader;
 
@@ -47,7 +47,6 @@ export class EscrowReader implements ChainReader {
     this.#kycAddress = kycRegistry;
     this.#escrow = PaymentEscrow__factory.connect(escrow, provider);
     this.#kyc = KycRegistry__factory.connect(kycRegistry, provider);
-    this.#encodeEscrow = functionEncoder(this.#escrow.interface as unknown as Interface);
     this.#encodeKyc = functionEncoder(this.#kyc.interface as unknown as Interface);
     const paymentState = this.#escrow.interface.getFunction("paymentState") as unknown as FunctionFragment;
     const words = resultReader(paymentState);
@@ -119,6 +118,9 @@ export class EscrowReader implements ChainReader {
     } catch (error) {
       const data = (error as { data?: string }).data;
       if (typeof data !== "string") throw error; // not a revert: the RPC failed, let the caller retry
+      // A revert without a reason says nothing about the parties (a registry without requireAllEligible, older
+      // than this relayer, answers so): an error of the relayer's, not a refusal of the buyer or merchant.
+      if (data === "0x") throw new Error(`requireAllEligible at ${this.#kycAddress} reverted without a reason: is the KycRegistry older than this relayer?`);
       const refused = classifyRevert(data, [this.#kyc.interface]) as Extract<Outcome, { ok: false }>;
       // Every KYC error names its account first; another revert (none of the registry's) is put on the first.
       const named = decodeRevert(data, [this.#kyc.interface])?.args[0];

@@ -69,4 +69,10 @@ describe("EscrowReader.kycCheck", () => {
     assert.equal(!second.ok && second.account, stranger.toLowerCase(), "the account as the caller gave it");
     assert.equal(!second.ok && second.code, "kyc_tier_too_low");
   });
+
+  it("fails, refusing nobody, when the registry reverts without a reason (a contract without requireAllEligible)", async () => {
+    const { PaymentEscrow } = system.credentials.contracts;
+    const noRegistry = new EscrowReader(system.provider, PaymentEscrow, PaymentEscrow);
+    await assert.rejects(noRegistry.kycCheck([system.credentials.buyer.address], 1), /reverted without a reason: is the KycRegistry older than this relayer\?/);
+  });
 });
