@@ -358,13 +358,13 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   });
   const jobs = [...laneJobs.flatMap((lane) => [lane.submitting, lane.confirming]), following];
   for (const j of jobs) j.start();
-  // What the API commits may have queued operations: the submitters look at once, not at their next poll.
+  // What the API commits may have queued operations: resting submitters look at once, not at their next poll.
   const apiDb: Database = {
     dialect: db.dialect,
     location: db.location,
     transaction: async <T>(work: (sql: Sql) => Promise<T>): Promise<T> => {
       const result = await db.transaction(work);
-      for (const lane of laneJobs) lane.submitting.wake();
+      for (const lane of laneJobs) lane.submitting.nudge();
       return result;
     },
     read: (work) => db.read(work),

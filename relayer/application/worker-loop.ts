@@ -37,6 +37,14 @@ export class WorkerLoop {
     this.#endRest?.();
   }
 
+  /**
+   * Ends a rest now; a round in progress is not run again for it. For frequent hints (every request the API
+   * commits): under load they would otherwise chain empty rounds without end, and a job with work does not rest.
+   */
+  nudge(): void {
+    this.#endRest?.();
+  }
+
   /** Lets the current round finish (every step of a round is persisted as it goes), then resolves. */
   async stop(): Promise<void> {
     this.#running = false;

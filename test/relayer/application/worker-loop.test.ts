@@ -21,6 +21,30 @@ describe("WorkerLoop", () => {
     assert.ok(starts[4]! - starts[3]! >= 195, `an idle round waited (${starts[4]! - starts[3]!} ms)`);
   });
 
+  it("starts a round at once when nudged while resting; a nudge during a round does not run it again", async () => {
+    let rounds = 0;
+    let release: (() => void) | undefined;
+    const loop = new WorkerLoop(async () => {
+      rounds += 1;
+      if (rounds === 2) await new Promise<void>((resolve) => (release = resolve));
+      return 0;
+    }, { idleMs: 10_000, failed: (error) => assert.fail(String(error)) });
+    loop.start();
+    await sleep(20);
+    assert.equal(rounds, 1); // resting
+    loop.nudge();
+    await sleep(20);
+    assert.equal(rounds, 2); // nudged: the second round runs (and is held)
+    loop.nudge(); // during the round: no effect
+    release!();
+    await sleep(50);
+    assert.equal(rounds, 2, "the nudge during the round did not chain another");
+    loop.nudge();
+    await sleep(20);
+    assert.equal(rounds, 3, "resting again, a nudge starts a round");
+    await loop.stop();
+  });
+
   it("starts a round at once when woken while resting, and after the current round when woken during one", async () => {
     let rounds = 0;
     let release: (() => void) | undefined;
