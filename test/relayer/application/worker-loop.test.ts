@@ -21,52 +21,42 @@ describe("WorkerLoop", () => {
     assert.ok(starts[4]! - starts[3]! >= 195, `an idle round waited (${starts[4]! - starts[3]!} ms)`);
   });
 
-  it("starts a round at once when nudged while resting; a nudge during a round does not run it again", async () => {
-    let rounds = 0;
-    let release: (() => void) | undefined;
+  /** A loop that never rests out its idle time in a test, whose second round is held until released. */
+  function holdingSecondRound() {
+    const state = { rounds: 0, release: undefined as (() => void) | undefined };
     const loop = new WorkerLoop(async () => {
-      rounds += 1;
-      if (rounds === 2) await new Promise<void>((resolve) => (release = resolve));
+      state.rounds += 1;
+      if (state.rounds === 2) await new Promise<void>((resolve) => (state.release = resolve));
       return 0;
     }, { idleMs: 10_000, failed: (error) => assert.fail(String(error)) });
-    loop.start();
-    await sleep(20);
-    assert.equal(rounds, 1); // resting
-    loop.nudge();
-    await sleep(20);
-    assert.equal(rounds, 2); // nudged: the second round runs (and is held)
-    loop.nudge(); // during the round: no effect
-    release!();
-    await sleep(50);
-    assert.equal(rounds, 2, "the nudge during the round did not chain another");
-    loop.nudge();
-    await sleep(20);
-    assert.equal(rounds, 3, "resting again, a nudge starts a round");
-    await loop.stop();
-  });
+    return { loop, state };
+  }
 
-  it("starts a round at once when woken while resting, and after the current round when woken during one", async () => {
-    let rounds = 0;
-    let release: (() => void) | undefined;
-    const loop = new WorkerLoop(async () => {
-      rounds += 1;
-      if (rounds === 2) await new Promise<void>((resolve) => (release = resolve));
-      return 0;
-    }, { idleMs: 10_000, failed: (error) => assert.fail(String(error)) });
-    loop.start();
-    await sleep(20);
-    assert.equal(rounds, 1); // resting
-    loop.wake();
-    await sleep(20);
-    assert.equal(rounds, 2); // woken: the second round runs (and is held)
-    loop.wake(); // during the round
-    release!();
-    await sleep(20);
-    assert.equal(rounds, 3); // no rest after a round during which it was woken
-    const stopped = performance.now();
-    await loop.stop();
-    assert.ok(performance.now() - stopped < 100, "stop ends the rest at once");
-  });
+  for (const signal of ["nudge", "wake"] as const) {
+    it(`starts a round at once when given a ${signal} while resting`, async () => {
+      const { loop, state } = holdingSecondRound();
+      loop.start();
+      await sleep(20);
+      assert.equal(state.rounds, 1); // resting
+      loop[signal]();
+      await sleep(20);
+      assert.equal(state.rounds, 2); // the second round runs (and is held)
+      loop[signal](); // during the round
+      state.release!();
+      await sleep(50);
+      if (signal === "wake") {
+        assert.equal(state.rounds, 3, "no rest after a round during which it was woken");
+      } else {
+        assert.equal(state.rounds, 2, "a nudge during a round does not chain another");
+        loop.nudge();
+        await sleep(20);
+        assert.equal(state.rounds, 3, "resting again, a nudge starts a round");
+      }
+      const stopped = performance.now();
+      await loop.stop();
+      assert.ok(performance.now() - stopped < 100, "stop ends the rest at once");
+    });
+  }
 
   it("reports a round that throws, keeps going, and times every round", async () => {
     const failures: unknown[] = [];
