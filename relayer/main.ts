@@ -82,9 +82,9 @@ export async function startRelayer(config: RelayerConfig, options: { logger?: Lo
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const deployment = JSON.parse(await readFile(config.DEPLOYMENT_FILE, "utf8")) as DeploymentView;
   // ethers caches results for 250 ms by default, which reuses nonces on back-to-back sends: disable it.
-  // batchStallTime 0: calls made together (a batch's payment states, a confirm's two KYC checks) still go as one
-  // JSON-RPC batch, without ethers' default 10 ms wait before each request, which the submitter and the confirmer,
-  // whose calls follow one another, paid a dozen times a round.
+  // batchStallTime 0: calls made together (the chunks of a batch's payment states, a balance and an allowance) still
+  // go as one JSON-RPC batch, without ethers' default 10 ms wait before each request, which the submitter and the
+  // confirmer, whose calls follow one another, paid a dozen times a round.
   const provider = new RpcProvider(config.RPC_URL, undefined, { cacheTimeout: -1, staticNetwork: true, polling: false, batchStallTime: 0 });
   const chainId = Number((await provider.getNetwork()).chainId);
   const genesis = await provider.getBlock(0);
